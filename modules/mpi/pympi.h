@@ -256,7 +256,8 @@ extern PyObject *pympi_op_SUM;
 /* comm.c concatenates these into Comm's tp_methods. Each ends with {NULL}. */
 extern PyMethodDef pympi_comm_p2p_methods[];     /* p2p.c */
 extern PyMethodDef pympi_comm_coll_methods[];    /* coll.c */
-extern PyMethodDef pympi_comm_obj_methods[];     /* msgpickle.c */
+extern PyMethodDef pympi_comm_obj_methods[];     /* msgpickle.c: send, recv, isend, ... */
+extern PyMethodDef pympi_comm_collobj_methods[]; /* collobj.c: bcast, gather, ... */
 extern PyMethodDef pympi_intracomm_methods[];    /* topo.c: Create_cart, Create_intercomm, ... */
 extern PyMethodDef pympi_topocomm_methods[], pympi_cartcomm_methods[], pympi_graphcomm_methods[],
     pympi_distgraphcomm_methods[], pympi_intercomm_methods[];     /* topo.c */
@@ -291,5 +292,23 @@ extern PyMethodDef pympi_module_methods[];    /* module.c */
 
 /* Add a constant handle object to the module: steals `obj`. */
 int pympi_add(PyObject *m, const char *name, PyObject *obj);
+
+/* ==== Per-family declarations. Each family adds what it shares with other files in its own
+ * section below (keep sections apart so parallel work merges cleanly). ==== */
+
+/* ---- datatype.c, memory.c, status.c ---- */
+
+
+/* ---- p2p.c, request.c, message.c, msgbuffer.c, msgpickle.c ---- */
+
+
+/* ---- coll.c, collobj.c, op.c, msgvector.c ---- */
+
+
+/* ---- comm.c, topo.c, group.c, info.c, errhandler.c, keyval.c ---- */
+
+
+/* ---- win.c, file.c, dynproc.c ---- */
+
 
 #endif /* PYMPI_H */
