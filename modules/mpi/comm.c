@@ -211,7 +211,7 @@ SUBCLASS(PyMPIIntercomm_Type, "Intercomm", "Intercommunicator.");
 /* Each class, its base, and the method tables other files contribute to it. */
 static const PyMethodDef *const comm_tables[] = {
     comm_base_methods, pympi_comm_p2p_methods, pympi_comm_coll_methods,
-    pympi_comm_obj_methods, pympi_comm_collobj_methods, pympi_comm_dyn_methods, NULL};
+    pympi_comm_obj_methods, pympi_comm_collobj_methods, pympi_comm_dyn_methods, pympi_comm_attr_methods, NULL};
 static const PyMethodDef *const intra_tables[] = {
     pympi_intracomm_methods, pympi_intracomm_coll_methods, pympi_intracomm_dyn_methods, NULL};
 static const PyMethodDef *const topo_tables[] = {pympi_topocomm_methods, pympi_topocomm_coll_methods, NULL};

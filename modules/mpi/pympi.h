@@ -268,6 +268,8 @@ extern PyMethodDef pympi_intracomm_coll_methods[]; /* coll.c: Scan, Exscan, Isca
 extern PyMethodDef pympi_intracomm_dyn_methods[];  /* dynproc.c: Spawn, Accept, Connect */
 extern PyMethodDef pympi_comm_dyn_methods[];       /* dynproc.c: Get_parent, Join, Disconnect */
 extern PyMethodDef pympi_module_dyn_methods[];     /* dynproc.c: Open_port, ... */
+extern PyMethodDef pympi_comm_attr_methods[], pympi_datatype_attr_methods[],
+    pympi_win_attr_methods[];                      /* keyval.c: Get/Set/Delete_attr, keyvals */
 PyMethodDef *pympi_methods_concat(const PyMethodDef *const *tables);
 
 /* ---- per-family initialisation (called by module.c in order) ----------- */
