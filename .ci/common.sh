@@ -1,0 +1,21 @@
+# Shared by ./setup and ./check. Idempotent: installs only missing packages, configures only once.
+PACKAGES="mpich libmpich-dev python3-dev python3-numpy autoconf automake libtool cmake pkg-config make gcc"
+
+install_packages() {
+    missing=""
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    echo "== installing:$missing"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+}
+
+build() {
+    [ -x configure ] || autoreconf -fi
+    [ -f Makefile ] || ./configure
+    make -j2
+}

@@ -1,0 +1,70 @@
+# PYMPI_FIND_PYTHON: the Python to embed.
+# Default: Debian's /usr/bin/python3.11 with `pkg-config python3-embed`.
+# --with-python=PATH: that interpreter, with flags from its own sysconfig.
+# Sets PYTHON, PYTHON_VERSION, PYTHON_CFLAGS, PYTHON_LIBS, pythondir, pyexecdir.
+AC_DEFUN([PYMPI_FIND_PYTHON], [
+  AC_ARG_WITH([python],
+    [AS_HELP_STRING([--with-python=PATH], [Python interpreter to embed (default: /usr/bin/python3.11)])],
+    [pympi_python=$withval], [pympi_python=])
+  PKG_PROG_PKG_CONFIG
+  AS_IF([test -z "$pympi_python"],
+    [AS_IF([test -x /usr/bin/python3.11], [pympi_python=/usr/bin/python3.11],
+       [AC_PATH_PROGS([pympi_python], [python3.11 python3])])
+     pympi_use_pkgconfig=yes],
+    [pympi_use_pkgconfig=no])
+  AS_IF([test -z "$pympi_python" || ! test -x "$pympi_python"],
+    [AC_MSG_ERROR([Python interpreter not found: apt-get install python3-dev (or pass --with-python=PATH)])])
+  PYTHON=$pympi_python
+  AC_MSG_CHECKING([the version of $PYTHON])
+  PYTHON_VERSION=`$PYTHON -c 'import sys; print("%d.%d" % sys.version_info[[:2]])'` ||
+    AC_MSG_ERROR([$PYTHON does not run])
+  AC_MSG_RESULT([$PYTHON_VERSION])
+  pympi_pcver=
+  AS_IF([test "$pympi_use_pkgconfig" = yes && test -n "$PKG_CONFIG"],
+    [pympi_pcver=`$PKG_CONFIG --modversion python3-embed 2>/dev/null`])
+  AS_IF([test -n "$pympi_pcver" && test "$pympi_pcver" = "$PYTHON_VERSION"],
+    [PYTHON_CFLAGS=`$PKG_CONFIG --cflags python3-embed`
+     PYTHON_LIBS=`$PKG_CONFIG --libs python3-embed`],
+    [PYTHON_CFLAGS=`$PYTHON -c 'import sysconfig as s; print("-I" + s.get_path("include"))'`
+     PYTHON_LIBS=`$PYTHON -c 'import sysconfig as s; v = s.get_config_var; print("-L%s -lpython%s %s %s" % (v("LIBDIR"), v("LDVERSION"), v("LIBS") or "", v("SYSLIBS") or ""))'`])
+  pympi_save_CPPFLAGS=$CPPFLAGS; CPPFLAGS="$CPPFLAGS $PYTHON_CFLAGS"
+  AC_CHECK_HEADER([Python.h], [],
+    [AC_MSG_ERROR([Python.h for $PYTHON not found: apt-get install python3-dev])])
+  CPPFLAGS=$pympi_save_CPPFLAGS
+  pympi_save_LIBS=$LIBS; LIBS="$PYTHON_LIBS $LIBS"
+  pympi_save_CPPFLAGS=$CPPFLAGS; CPPFLAGS="$CPPFLAGS $PYTHON_CFLAGS"
+  AC_MSG_CHECKING([whether libpython can be embedded])
+  AC_LINK_IFELSE([AC_LANG_PROGRAM([[#include <Python.h>]], [[return Py_RunMain();]])],
+    [AC_MSG_RESULT([yes])],
+    [AC_MSG_RESULT([no])
+     AC_MSG_ERROR([cannot link libpython$PYTHON_VERSION: apt-get install python3-dev])])
+  AC_MSG_CHECKING([for _Py_UnhandledKeyboardInterrupt])
+  AC_LINK_IFELSE([AC_LANG_PROGRAM([[extern int _Py_UnhandledKeyboardInterrupt;]],
+      [[return _Py_UnhandledKeyboardInterrupt;]])],
+    [AC_MSG_RESULT([yes])
+     AC_DEFINE([HAVE_PY_UNHANDLED_KEYBOARD_INTERRUPT], [1], [libpython exports _Py_UnhandledKeyboardInterrupt])],
+    [AC_MSG_RESULT([no])])
+  CPPFLAGS=$pympi_save_CPPFLAGS; LIBS=$pympi_save_LIBS
+  AC_CACHE_CHECK([for the NumPy of $PYTHON], [pympi_cv_numpy],
+    [pympi_cv_numpy=`$PYTHON -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo no`])
+  AS_IF([test "$pympi_cv_numpy" = no],
+    [AC_MSG_WARN([NumPy is missing for $PYTHON (apt-get install python3-numpy): NumPy tests will be skipped])])
+  dnl Installation directories: sysconfig's purelib/platlib under our prefix.
+  pympi_prefix_expr='${prefix}'
+  dnl Debian's Python searches PREFIX/lib/python3.X/dist-packages, not site-packages.
+  pympi_sitedir=`$PYTHON -c '
+import sysconfig as s
+d = s.get_path("purelib", "posix_prefix", vars={"base": "@PFX@"})
+if "deb_system" in s.get_scheme_names(): d = d.replace("site-packages", "dist-packages")
+print(d)' | sed "s|@PFX@|$pympi_prefix_expr|"`
+  pythondir=$pympi_sitedir
+  pyexecdir=$pympi_sitedir
+  AC_SUBST([PYTHON])
+  AC_SUBST([PYTHON_VERSION])
+  AC_SUBST([PYTHON_CFLAGS])
+  AC_SUBST([PYTHON_LIBS])
+  AC_SUBST([pythondir])
+  AC_SUBST([pyexecdir])
+  AC_SUBST([pkgpythondir], ['${pythondir}/mpi4py'])
+  AC_SUBST([pkgpyexecdir], ['${pyexecdir}/mpi4py'])
+])

@@ -1,0 +1,316 @@
+/* pympi.h: the one internal header of the mpi4py.MPI module.
+ *
+ * Conventions every source file of the module follows (docs/DESIGN.md has the long form):
+ *
+ *  - Handle objects share one shape: PyObject_HEAD, the MPI handle `ob_mpi`, and `flags`.
+ *    PYMPI_CONST marks the module constants (COMM_WORLD, INT, SUM, ...): they are never freed
+ *    and cannot be modified. PYMPI_OWNED marks handles this module created: only those are
+ *    freed, by Free() or, for handles whose free is local, when the object dies.
+ *    Nothing touches MPI after MPI_Finalize (pympi_mpi_active()).
+ *  - Every MPI call goes through CHKERR(): a code other than MPI_SUCCESS raises MPI.Exception
+ *    carrying that code, and CHKERR() is true so the caller returns its error value.
+ *  - Calls that can block are made without the GIL: PYMPI_NOGIL(ierr = MPI_Xxx(...)).
+ *    C callbacks from MPI into Python (ops, error handlers, keyval copy/delete, generalized
+ *    requests, data representations) take it back with PyGILState_Ensure().
+ *  - Methods use METH_FASTCALL|METH_KEYWORDS and pympi_parse() with a static keyword list, so
+ *    the positional fast path costs a few compares.
+ *  - Each object family lives in its own file and exposes `int pympi_init_<family>(PyObject *m)`,
+ *    called once from module.c; the long lists (constants, datatypes, ops) are X-macro tables
+ *    (*.def) so each fact is written once.
+ */
+#ifndef PYMPI_H
+#define PYMPI_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <mpi.h>
+
+/* ---- handle flags ---------------------------------------------------- */
+#define PYMPI_OWNED 0x1u /* created here: Free() and dealloc may free it */
+#define PYMPI_CONST 0x2u /* module constant: never freed, never modified */
+
+/* ---- error checking --------------------------------------------------- */
+extern PyObject *pympi_Exception; /* MPI.Exception, a RuntimeError subclass */
+int pympi_raise(int ierr);        /* set MPI.Exception(ierr); returns -1 */
+static inline int pympi_chk(int ierr)
+{
+    if (ierr == MPI_SUCCESS) return 0;
+    return pympi_raise(ierr);
+}
+#define CHKERR(call) (pympi_chk(call) < 0)
+#define PYMPI_NOGIL(stmt)         \
+    do {                          \
+        Py_BEGIN_ALLOW_THREADS    \
+        stmt;                     \
+        Py_END_ALLOW_THREADS      \
+    } while (0)
+
+/* Is MPI usable now (initialized and not finalized)? Cheap. */
+int pympi_mpi_active(void);
+/* Set by the python-mpi launcher before Python starts: the launcher owns MPI init/finalize. */
+extern int pympi_launcher_owns_mpi;
+/* Raise if MPI is not usable (before init or after finalize). */
+int pympi_check_active(void);
+
+/* ---- argument parsing (args.c) ---------------------------------------- */
+/* Parse vectorcall arguments against a NULL-terminated keyword list.
+ * `nreq` leading parameters are required; out[i] is NULL for an omitted optional one.
+ * Returns 0, or -1 with TypeError set. */
+int pympi_parse(const char *fname, const char *const *kwlist, Py_ssize_t nreq,
+                PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject **out);
+/* Converters: `obj` may be NULL (omitted) in which case `dflt` is stored. -1 on error. */
+int pympi_int(PyObject *obj, int dflt, int *out);
+int pympi_aint(PyObject *obj, MPI_Aint dflt, MPI_Aint *out);
+int pympi_count(PyObject *obj, MPI_Count dflt, MPI_Count *out);
+int pympi_offset(PyObject *obj, MPI_Offset dflt, MPI_Offset *out);
+int pympi_bool(PyObject *obj, int dflt, int *out);
+/* A sequence of ints into a new malloc'ed array (*out, *len); PyMem_Free it. */
+int pympi_int_array(PyObject *seq, int **out, int *len, const char *what);
+int pympi_aint_array(PyObject *seq, MPI_Aint **out, int *len, const char *what);
+PyObject *pympi_int_list(const int *v, Py_ssize_t n);
+/* A Python str into a C string (borrowed UTF-8, valid while obj lives). */
+const char *pympi_str(PyObject *obj, const char *what);
+
+/* ---- generic handle boilerplate (handle.c) ----------------------------- */
+/* Every handle class has __bool__, ==/!= on the handle, __hash__ = None, py2f/f2py and the
+ * copy constructor Class(other). One descriptor per class says how its handle looks. */
+typedef struct {
+    size_t offset;          /* offsetof(Object, ob_mpi) */
+    size_t size;            /* sizeof the handle type */
+    const void *null;       /* pointer to the NULL handle value */
+    MPI_Fint (*c2f)(const void *h);
+    void (*f2c)(MPI_Fint f, void *h);
+} pympi_handle_kind;
+
+/* Define the pympi_handle_kind `Fam##_kind` of a family: PYMPI_DEFINE_KIND(Comm, MPI_Comm,
+ * MPI_COMM_NULL, MPI_Comm) uses MPI_Comm_c2f/MPI_Comm_f2c for py2f/f2py. */
+#define PYMPI_DEFINE_KIND(Fam, T, NULLH, CPREFIX)                                         \
+    static const T Fam##_null = NULLH;                                                    \
+    static MPI_Fint Fam##_c2f(const void *h) { return CPREFIX##_c2f(*(const T *)h); }     \
+    static void Fam##_f2c(MPI_Fint f, void *h) { *(T *)h = CPREFIX##_f2c(f); }            \
+    static const pympi_handle_kind Fam##_kind = {offsetof(PyMPI##Fam##Object, ob_mpi),    \
+                                                 sizeof(T), &Fam##_null, Fam##_c2f, Fam##_f2c}
+
+/* Fill the common slots of a handle type; returns 0/-1. */
+void pympi_handle_type_init(PyTypeObject *tp, const pympi_handle_kind *kind);
+PyObject *pympi_handle_new(PyTypeObject *tp, const void *handle, unsigned flags);
+/* Method-table entries shared by all handle classes (py2f, f2py). */
+#define PYMPI_HANDLE_METHODS                                                          \
+    {"py2f", (PyCFunction)pympi_handle_py2f, METH_NOARGS, "Fortran handle of this object."}, \
+    {"f2py", (PyCFunction)pympi_handle_f2py, METH_O | METH_CLASS, "Object for a Fortran handle."}
+PyObject *pympi_handle_py2f(PyObject *self, PyObject *unused);
+PyObject *pympi_handle_f2py(PyObject *cls, PyObject *arg);
+/* Refuse to free/modify a predefined constant: ValueError... as MPI does (ERR_ARG-ish). */
+int pympi_check_not_const(PyObject *self, unsigned flags);
+
+#define PYMPI_HANDLE_STRUCT(Name, T) \
+    typedef struct {                 \
+        PyObject_HEAD                \
+        T ob_mpi;                    \
+        unsigned flags;              \
+    } Name
+
+/* ---- the object families ---------------------------------------------- */
+typedef struct {
+    PyObject_HEAD
+    MPI_Comm ob_mpi;
+    unsigned flags;
+    PyObject *locks;    /* _comm_lock_table dict, or NULL */
+} PyMPICommObject;
+PYMPI_HANDLE_STRUCT(PyMPIGroupObject, MPI_Group);
+PYMPI_HANDLE_STRUCT(PyMPIDatatypeObject, MPI_Datatype);
+PYMPI_HANDLE_STRUCT(PyMPIInfoObject, MPI_Info);
+PYMPI_HANDLE_STRUCT(PyMPIErrhandlerObject, MPI_Errhandler);
+PYMPI_HANDLE_STRUCT(PyMPIWinObject, MPI_Win);
+PYMPI_HANDLE_STRUCT(PyMPIFileObject, MPI_File);
+typedef struct {
+    PyObject_HEAD
+    MPI_Op ob_mpi;
+    unsigned flags;
+    PyObject *ob_func;  /* Python function of a user-defined Op (None for predefined) */
+    int ob_usrid;       /* slot in the user-op table (op.c) */
+} PyMPIOpObject;
+typedef struct {
+    PyObject_HEAD
+    MPI_Request ob_mpi;
+    unsigned flags;
+    PyObject *ob_buf;   /* keeps communication buffers alive until completion */
+    PyObject *ob_obj;   /* lower-case receive: object state (see msgpickle.c) */
+} PyMPIRequestObject;
+typedef struct {
+    PyObject_HEAD
+    MPI_Message ob_mpi;
+    unsigned flags;
+    PyObject *ob_buf;
+} PyMPIMessageObject;
+typedef struct {
+    PyObject_HEAD
+    MPI_Status ob_mpi;
+} PyMPIStatusObject;
+typedef struct {
+    PyObject_HEAD
+    Py_buffer view;     /* view.obj is the exporter (NULL for raw memory) */
+    int owns_mem;       /* memory.allocate / Alloc_mem: free on release */
+    int mpi_mem;        /* allocated with MPI_Alloc_mem */
+    Py_ssize_t exports; /* live buffer exports of this memory object */
+} PyMPIMemoryObject;
+
+extern PyTypeObject PyMPIComm_Type, PyMPIIntracomm_Type, PyMPITopocomm_Type, PyMPICartcomm_Type,
+    PyMPIGraphcomm_Type, PyMPIDistgraphcomm_Type, PyMPIIntercomm_Type;
+extern PyTypeObject PyMPIGroup_Type, PyMPIDatatype_Type, PyMPIInfo_Type, PyMPIErrhandler_Type,
+    PyMPIWin_Type, PyMPIFile_Type, PyMPIOp_Type, PyMPIRequest_Type, PyMPIPrequest_Type,
+    PyMPIGrequest_Type, PyMPIMessage_Type, PyMPIStatus_Type, PyMPIMemory_Type, PyMPIPickle_Type;
+
+#define PyMPIComm_Check(o) PyObject_TypeCheck(o, &PyMPIComm_Type)
+#define PyMPIDatatype_Check(o) PyObject_TypeCheck(o, &PyMPIDatatype_Type)
+#define PyMPIStatus_Check(o) PyObject_TypeCheck(o, &PyMPIStatus_Type)
+#define PyMPIRequest_Check(o) PyObject_TypeCheck(o, &PyMPIRequest_Type)
+#define PyMPIOp_Check(o) PyObject_TypeCheck(o, &PyMPIOp_Type)
+#define PyMPIInfo_Check(o) PyObject_TypeCheck(o, &PyMPIInfo_Type)
+#define PyMPIGroup_Check(o) PyObject_TypeCheck(o, &PyMPIGroup_Type)
+
+/* Handle extraction with a type check: TypeError if obj is not of the class. NULL obj (omitted)
+ * stores `dflt`. Return 0/-1. */
+int pympi_as_comm(PyObject *obj, MPI_Comm *out);
+int pympi_as_datatype(PyObject *obj, MPI_Datatype *out);
+int pympi_as_op(PyObject *obj, MPI_Op dflt, MPI_Op *out);
+int pympi_as_info(PyObject *obj, MPI_Info dflt, MPI_Info *out);
+int pympi_as_group(PyObject *obj, MPI_Group *out);
+/* status=None/omitted -> MPI_STATUS_IGNORE; a Status -> its MPI_Status. */
+int pympi_as_status(PyObject *obj, MPI_Status **out);
+
+/* New objects around handles (flags as above). */
+PyObject *pympi_comm_new(PyTypeObject *tp, MPI_Comm comm, unsigned flags);
+PyObject *pympi_comm_new_auto(MPI_Comm comm);  /* class chosen from topology/inter */
+PyObject *pympi_group_new(MPI_Group group);
+PyObject *pympi_datatype_new(MPI_Datatype type, unsigned flags);
+PyObject *pympi_info_new(MPI_Info info);
+PyObject *pympi_errhandler_new(MPI_Errhandler eh);
+PyObject *pympi_request_new(PyTypeObject *tp, MPI_Request req, PyObject *buf);
+PyObject *pympi_message_new(MPI_Message msg, PyObject *buf);
+PyObject *pympi_status_new(const MPI_Status *st);
+/* The Python object of a predefined datatype handle (the module constant), or a new object. */
+PyObject *pympi_datatype_ref(MPI_Datatype type);
+
+/* ---- buffers (msgbuffer.c, memory.c) ---------------------------------- */
+/* One message buffer: address, count and datatype, and the Py_buffer that pins it. */
+typedef struct {
+    void *addr;
+    MPI_Count count;
+    MPI_Datatype type;
+    Py_buffer view;     /* view.obj != NULL while pinned */
+} pympi_msg;
+#define PYMPI_MSG_INIT {NULL, 0, MPI_DATATYPE_NULL, {0}}
+
+/* Buffer-spec roles */
+#define PYMPI_SEND 0  /* read-only access is enough */
+#define PYMPI_RECV 1  /* must be writable */
+/* Accept None (with PROC_NULL peers), IN_PLACE, BOTTOM where allowed: */
+#define PYMPI_ALLOW_NONE    0x10
+#define PYMPI_ALLOW_INPLACE 0x20
+
+/* Parse a buffer spec: obj | [obj, type] | [obj, count, type] | [obj, (count, displ), type]
+ * | (obj, type) ...; returns 0/-1. On success pympi_msg_release() must be called. */
+int pympi_msg_get(PyObject *spec, int role, pympi_msg *m);
+void pympi_msg_release(pympi_msg *m);
+/* Keep a parsed message pinned beyond the call (non-blocking operations): moves the view into
+ * a new Python object that releases it when it dies. */
+PyObject *pympi_msg_keep(pympi_msg *m);
+/* Combine several kept objects (or NULLs) into one reference holder. Steals references. */
+PyObject *pympi_keep2(PyObject *a, PyObject *b);
+/* Datatype for a PEP 3118 format string, or MPI_DATATYPE_NULL (with ValueError set). */
+MPI_Datatype pympi_format_datatype(const char *format);
+extern PyObject *pympi_BOTTOM, *pympi_IN_PLACE;
+int pympi_is_bottom(PyObject *o);
+int pympi_is_inplace(PyObject *o);
+/* A writable or readable contiguous buffer for a plain object, with a clear error. */
+int pympi_getbuffer(PyObject *obj, Py_buffer *view, int writable);
+PyObject *pympi_memory_from_view(Py_buffer *view);      /* steals the view */
+PyObject *pympi_memory_new_raw(void *addr, Py_ssize_t nbytes, int readonly);
+
+/* Large counts: pick the MPI-4 _c call when the count does not fit an int. */
+#define PYMPI_FITS_INT(n) ((n) <= (MPI_Count)INT_MAX)
+
+/* ---- pickle (msgpickle.c) --------------------------------------------- */
+/* Serialize obj with MPI.pickle; returns a new bytes-like object (or NULL). */
+PyObject *pympi_dumps(PyObject *obj);
+/* Deserialize `n` bytes at `buf` (NULL/0 means None was sent). */
+PyObject *pympi_loads(const char *buf, Py_ssize_t n);
+PyObject *pympi_loads_obj(PyObject *bytes);
+/* Object send/recv helpers used by p2p.c, coll.c, message.c, request.c */
+PyObject *pympi_obj_send(MPI_Comm comm, PyObject *obj, int dest, int tag, int mode);
+PyObject *pympi_obj_recv(MPI_Comm comm, PyObject *buf, int source, int tag, MPI_Status *st);
+PyObject *pympi_obj_mrecv(MPI_Message *msg, MPI_Status *st);
+PyObject *pympi_obj_bcast(MPI_Comm comm, PyObject *obj, int root);
+/* Apply an Op (or a Python callable) to two Python objects: op(a, b). op.c */
+PyObject *pympi_op_apply(PyObject *op, PyObject *a, PyObject *b);
+extern PyObject *pympi_op_SUM;
+/* send modes */
+#define PYMPI_MODE_STANDARD 0
+#define PYMPI_MODE_BUFFERED 1
+#define PYMPI_MODE_SYNCHRONOUS 2
+#define PYMPI_MODE_READY 3
+
+/* ---- method tables contributed by several files to one class ----------- */
+/* comm.c concatenates these into Comm's tp_methods. Each ends with {NULL}. */
+extern PyMethodDef pympi_comm_p2p_methods[];     /* p2p.c */
+extern PyMethodDef pympi_comm_coll_methods[];    /* coll.c */
+extern PyMethodDef pympi_comm_obj_methods[];     /* msgpickle.c: send, recv, isend, ... */
+extern PyMethodDef pympi_comm_collobj_methods[]; /* collobj.c: bcast, gather, ... */
+extern PyMethodDef pympi_intracomm_methods[];    /* topo.c: Create_cart, Create_intercomm, ... */
+extern PyMethodDef pympi_topocomm_methods[], pympi_cartcomm_methods[], pympi_graphcomm_methods[],
+    pympi_distgraphcomm_methods[], pympi_intercomm_methods[];     /* topo.c */
+extern PyGetSetDef pympi_topocomm_getset[], pympi_cartcomm_getset[], pympi_graphcomm_getset[],
+    pympi_intercomm_getset[];                                      /* topo.c */
+extern PyMethodDef pympi_topocomm_coll_methods[];  /* coll.c: Neighbor_* */
+extern PyMethodDef pympi_intracomm_coll_methods[]; /* coll.c: Scan, Exscan, Iscan, ... */
+extern PyMethodDef pympi_intracomm_dyn_methods[];  /* dynproc.c: Spawn, Accept, Connect */
+extern PyMethodDef pympi_comm_dyn_methods[];       /* dynproc.c: Get_parent, Join, Disconnect */
+extern PyMethodDef pympi_module_dyn_methods[];     /* dynproc.c: Open_port, ... */
+extern PyMethodDef pympi_comm_attr_methods[], pympi_datatype_attr_methods[],
+    pympi_win_attr_methods[];                      /* keyval.c: Get/Set/Delete_attr, keyvals */
+PyMethodDef *pympi_methods_concat(const PyMethodDef *const *tables);
+
+/* ---- per-family initialisation (called by module.c in order) ----------- */
+int pympi_init_exception(PyObject *m);
+int pympi_init_handles(PyObject *m);   /* handle.c: BOTTOM, IN_PLACE */
+int pympi_init_memory(PyObject *m);
+int pympi_init_status(PyObject *m);
+int pympi_init_datatype(PyObject *m);
+int pympi_init_op(PyObject *m);
+int pympi_init_info(PyObject *m);
+int pympi_init_errhandler(PyObject *m);
+int pympi_init_group(PyObject *m);
+int pympi_init_request(PyObject *m);
+int pympi_init_message(PyObject *m);
+int pympi_init_comm(PyObject *m);      /* Comm and subclasses, COMM_* */
+int pympi_init_keyval(PyObject *m);
+int pympi_init_pickle(PyObject *m);
+int pympi_init_win(PyObject *m);
+int pympi_init_file(PyObject *m);
+int pympi_init_dynproc(PyObject *m);
+extern PyMethodDef pympi_module_methods[];    /* module.c */
+
+/* Add a constant handle object to the module: steals `obj`. */
+int pympi_add(PyObject *m, const char *name, PyObject *obj);
+
+/* ==== Per-family declarations. Each family adds what it shares with other files in its own
+ * section below (keep sections apart so parallel work merges cleanly). ==== */
+
+/* ---- datatype.c, memory.c, status.c ---- */
+
+
+/* ---- p2p.c, request.c, message.c, msgbuffer.c, msgpickle.c ---- */
+
+
+/* ---- coll.c, collobj.c, op.c, msgvector.c ---- */
+
+
+/* ---- comm.c, topo.c, group.c, info.c, errhandler.c, keyval.c ---- */
+
+
+/* ---- win.c, file.c, dynproc.c ---- */
+
+
+#endif /* PYMPI_H */
