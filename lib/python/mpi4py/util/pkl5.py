@@ -87,9 +87,11 @@ def _encode(obj):
 def _decode(header):
     """Return (sizes of the data messages, inline pickle stream)."""
     view = memoryview(header)
-    count = array('q', view[:8])[0]
-    end = 8 * (1 + count)
-    return array('q', view[8:end]).tolist(), view[end:]
+    sizes = array('q')
+    sizes.frombytes(view[:8])
+    end = 8 * (1 + sizes.pop())
+    sizes.frombytes(view[8:end])
+    return sizes.tolist(), view[end:]
 
 
 def _load(inline, parts):
