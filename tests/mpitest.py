@@ -15,6 +15,9 @@ def job(nprocs, args, timeout=60, env=None, input=None, executable=None):
     """Run `mpiexec -n nprocs python-mpi args...`; returns CompletedProcess (text)."""
     cmd = [MPIEXEC, '-n', str(nprocs), executable or PYTHON_MPI] + list(args)
     e = dict(os.environ)
+    # Unbuffered stdio writes a line's text and its newline separately, so lines of different
+    # ranks interleave in mpiexec's output; jobs run with Python's normal buffering unless asked.
+    e.pop('PYTHONUNBUFFERED', None)
     e.update(env or {})
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e, input=input)
 
