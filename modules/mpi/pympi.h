@@ -305,6 +305,41 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
 
 
 /* ---- coll.c, collobj.c, op.c, msgvector.c ---- */
+/* Blocked spec (BufSpecB) of a collective: the buffer holds `blocks` equal blocks, one per
+ * process; on success m->count is the count of ONE block. An explicit count in the spec
+ * ([data, count, type]) is already per block. msgvector.c */
+int pympi_msg_get_blocks(PyObject *spec, int role, int blocks, pympi_msg *m);
+/* Vector (BufSpecV) and w (BufSpecW) specs: per-block counts and displacements (elements of
+ * `type` for v specs, bytes for w specs, which also have one datatype per block). The arrays
+ * live in `arrays` (a bytes object) so non-blocking calls can keep them with the buffer. */
+typedef struct {
+    void *addr;
+    MPI_Count *counts;
+    MPI_Aint *displs;
+    MPI_Datatype *types;  /* w specs; NULL for v specs */
+    MPI_Datatype type;    /* v specs */
+    Py_buffer view;
+    PyObject *arrays;
+} pympi_vmsg;
+int pympi_vmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m);
+int pympi_wmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m);
+void pympi_vmsg_release(pympi_vmsg *m);
+PyObject *pympi_vmsg_keep(pympi_vmsg *m);   /* for non-blocking calls: owns view and arrays */
+/* Datatype from a Datatype object or a typecode string ('d', 'i4', ...). */
+int pympi_spec_datatype(PyObject *o, MPI_Datatype *t);
+/* User-defined ops (op.c): an exception raised by a Python op function during a reduction is
+ * kept and re-raised by the caller: pympi_op_enter() before the MPI call, pympi_op_leave() after
+ * it (returns -1 with the exception set if the function raised). Outside such a scope (e.g. a
+ * non-blocking reduction progressing in Wait) the exception is printed as unraisable. */
+void pympi_op_enter(void);
+int pympi_op_leave(void);
+/* Neighbourhood sizes of a topology communicator (cart, graph or dist graph). coll.c */
+int pympi_topo_degrees(MPI_Comm comm, int *indegree, int *outdegree);
+/* Object collectives (collobj.c) that live in the Intracomm and Topocomm tables (coll.c). */
+PyObject *pympi_intracomm_scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw);
+PyObject *pympi_intracomm_exscan(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw);
+PyObject *pympi_topocomm_neighbor_allgather(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw);
+PyObject *pympi_topocomm_neighbor_alltoall(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw);
 
 
 /* ---- comm.c, topo.c, group.c, info.c, errhandler.c, keyval.c ---- */
