@@ -179,13 +179,13 @@ class TestCollObjErrors(unittest.TestCase):
 
     def test_bad_root(self):
         for root in (self.size, -3):
-            with self.assertRaises(MPI.Exception):
+            with self.assertRaises(ValueError):
                 self.comm.bcast(1, root=root)
-            with self.assertRaises(MPI.Exception):
+            with self.assertRaises(ValueError):
                 self.comm.gather(1, root=root)
-            with self.assertRaises(MPI.Exception):
+            with self.assertRaises(ValueError):
                 self.comm.scatter([1] * self.size, root=root)
-            with self.assertRaises(MPI.Exception):
+            with self.assertRaises(ValueError):
                 self.comm.reduce(1, root=root)
         with self.assertRaises(TypeError):
             self.comm.bcast(1, root='0')

@@ -45,13 +45,21 @@ static int cinfo_get(MPI_Comm comm, cinfo *c)
 static int root_role(const cinfo *c, int root, int *role)
 {
     if (!c->inter) {
-        if (root < 0 || root >= c->size) return pympi_raise(MPI_ERR_ROOT);
+        if (root < 0 || root >= c->size) goto bad;
         *role = root == c->rank;
     } else if (root == MPI_ROOT) *role = 1;
     else if (root == MPI_PROC_NULL) *role = -1;
     else if (root >= 0 && root < c->rsize) *role = 0;
-    else return pympi_raise(MPI_ERR_ROOT);
+    else goto bad;
     return 0;
+bad:
+    /* bad input: ValueError before MPI is called (docs/DESIGN.md), on every process alike */
+    if (c->inter)
+        PyErr_Format(PyExc_ValueError, "root %d: expected MPI.ROOT, MPI.PROC_NULL or a rank of the remote "
+                     "group (size %d)", root, c->rsize);
+    else
+        PyErr_Format(PyExc_ValueError, "root %d out of range for a communicator of size %d", root, c->size);
+    return -1;
 }
 
 /* ---- encoding ------------------------------------------------------------------------- */
