@@ -160,10 +160,12 @@ class _Capture:
         return b''.join(chunks).decode('utf-8', 'replace')
 
 
-def _parent_pid(pid):
+def _proc_stat(pid):
+    """Fields of /proc/PID/stat after the command name: [state, ppid, pgrp, session,
+    tty_nr, tpgid, ...]."""
     with open(f'/proc/{pid}/stat', 'rb') as f:
         stat = f.read()
-    return int(stat[stat.rindex(b')') + 2:].split()[1])
+    return stat[stat.rindex(b')') + 2:].split()
 
 
 def _find_terminal():
@@ -188,12 +190,15 @@ def _find_terminal():
                 link = os.readlink(f'/proc/{pid}/fd/0')
                 if not link.startswith('/dev/'):
                     return None
+                stat = _proc_stat(pid)
+                if stat[2] != stat[5]:      # mpiexec is not the terminal's foreground job
+                    return None
                 fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
-                if os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgid(pid):
+                if os.isatty(fd):
                     return fd, link, pid
                 os.close(fd)
                 return None
-            pid = _parent_pid(pid)
+            pid = int(_proc_stat(pid)[1])
     except (OSError, ValueError, IndexError):
         return None
     return None
@@ -219,6 +224,8 @@ class _Terminal:
         try:
             self.rl = _Readline(self)
         except Exception:
+            if os.environ.get('PYTHON_MPI_CONSOLE_DEBUG'):
+                traceback.print_exc()
             self.rl = None
 
     def _start_watchdog(self):
@@ -338,7 +345,7 @@ class _Readline:
         import ctypes
         import readline
         self.ct = ctypes
-        self.readline = readline
+        self.rlmod = readline
         self.term = term
         path = None
         with open('/proc/self/maps') as f:
@@ -436,6 +443,7 @@ class _Readline:
         return 1 if self.term.pending else 0
 
     def _on_line(self, ptr):
+        self.lib.rl_callback_handler_remove()     # or readline shows the prompt again
         if ptr:
             self.line = self.ct.string_at(ptr).decode('utf-8', 'replace')
             self.libc.free(ptr)
@@ -473,10 +481,10 @@ class _Readline:
             raise KeyboardInterrupt
         line = self.line
         if line is not None:
-            if line.strip() and (self.readline.get_current_history_length() == 0 or
-                                 self.readline.get_history_item(
-                                     self.readline.get_current_history_length()) != line):
-                self.readline.add_history(line)
+            rlmod = self.rlmod
+            n = rlmod.get_current_history_length()
+            if line.strip() and (n == 0 or rlmod.get_history_item(n) != line):
+                rlmod.add_history(line)
         return line
 
 
@@ -491,13 +499,13 @@ class Console:
         self.interp = code.InteractiveInterpreter(namespace)
         self.compiler = codeop.Compile()  # keeps __future__ flags, like the REPL
         self.capture = _Capture()
-        self.executing = False            # in user code: SIGINT raises KeyboardInterrupt
         self.interrupted_at = None        # rank 0: time of the last Ctrl-C of a statement
         self.term = None
         self.interactive = False
         self.watch = None
         self.state = None                 # rank 0: 'prompt', 'collect' or None
         self.places = []                  # rank 0: (host, pid) of every rank
+        self.results = []                 # rank 0: outputs collected so far
         self.forwarded = False
         self.reported = False
         self.polls = hasattr(comm, 'iprobe') or hasattr(comm, 'Iprobe')
@@ -533,8 +541,8 @@ class Console:
     # -- running statements ---------------------------------------------------------------
 
     def _on_sigint(self, signum, frame):
-        if self.executing:
-            raise KeyboardInterrupt
+        """SIGINT outside user code: cancels the line at the prompt, marks the time of the
+        interrupt while rank 0 collects the outputs, is ignored otherwise."""
         if self.rank == 0 and self.state == 'prompt':
             raise KeyboardInterrupt
         if self.rank == 0 and self.state == 'collect':
@@ -569,17 +577,17 @@ class Console:
         except (OverflowError, SyntaxError, ValueError):
             self.interp.showsyntaxerror(filename)
             return None
-        self.executing = True
+        # While user code runs, SIGINT is Python's own KeyboardInterrupt (no console frame
+        # in the traceback); a handler the statement installs is replaced afterwards.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             exec(compiled, self.ns)
         except SystemExit as e:
-            self.executing = False
             return _exit_status(e)
         except BaseException:
-            self.executing = False
             self.interp.showtraceback()
         finally:
-            self.executing = False
+            signal.signal(signal.SIGINT, self._on_sigint)
         return None
 
     # -- rank 0 ---------------------------------------------------------------------------
@@ -628,6 +636,9 @@ class Console:
                 # Like the REPL, end of input completes a pending block.
                 return '\n'.join(lines) + '\n' if lines else None
             lines.append(line)
+            if all(not ln.strip() or ln.lstrip().startswith('#') for ln in lines):
+                lines = []      # nothing to run, like the REPL
+                continue
             source = '\n'.join(lines)
             try:
                 if codeop.compile_command(source, '<stdin>', 'single') is None:
@@ -638,7 +649,7 @@ class Console:
 
     def collect(self, mine):
         """Rank 0: the results of every rank for the statement that just ran."""
-        results = [mine] + [None] * (self.size - 1)
+        results = self.results = [mine] + [None] * (self.size - 1)
         self.state = 'collect'
         try:
             for r in range(1, self.size):
@@ -649,6 +660,8 @@ class Console:
         return results
 
     def _check_stuck(self, results):
+        if self.term is not None:
+            return              # the key watcher reports
         if self.interrupted_at is None or self.reported:
             return
         if time.monotonic() - self.interrupted_at < _GRACE:
@@ -770,11 +783,16 @@ class _KeyWatcher:
             if self.stop_r in ready:
                 return
             if not ready:
-                if self.phase == 'exec':
-                    self.term.write('[console] rank 0 did not stop after Ctrl-C (blocked, '
-                                    'e.g. in MPI): Ctrl-C interrupts it again, Ctrl-\\ '
-                                    'aborts the job\n')
                 self.interrupted_at = None
+                if self.phase == 'exec':
+                    stuck = [0]
+                else:
+                    stuck = [r for r, res in enumerate(self.console.results) if res is None]
+                if stuck:
+                    self.term.write(f'[console] rank{"s" if len(stuck) > 1 else ""} '
+                                    f'{_rank_label(stuck)[1:-1]} did not stop after Ctrl-C '
+                                    '(blocked, e.g. in MPI): Ctrl-C interrupts again, '
+                                    'Ctrl-\\ aborts the job\n')
                 continue
             data = os.read(0, 4096)
             if not data:
@@ -870,6 +888,8 @@ def main(kind=None, target=None):
                 try:
                     console.term = _Terminal(*found)
                 except Exception:
+                    if os.environ.get('PYTHON_MPI_CONSOLE_DEBUG'):
+                        traceback.print_exc()
                     os.close(found[0])
                     console.term = None
             console.interactive = console.term is not None
