@@ -497,7 +497,7 @@ class Console:
         self.size = comm.Get_size()
         self.ns = namespace
         self.interp = code.InteractiveInterpreter(namespace)
-        self.compiler = codeop.Compile()  # keeps __future__ flags, like the REPL
+        self.compiler = codeop.CommandCompiler()  # keeps __future__ flags, like the REPL
         self.capture = _Capture()
         self.interrupted_at = None        # rank 0: time of the last Ctrl-C of a statement
         self.term = None
@@ -565,15 +565,31 @@ class Console:
                     sys.stdin = stdin
         return self.capture.text(), status
 
+    def _compile_statement(self, source):
+        """Compile one statement of the console like the REPL does (keeping __future__
+        flags); a SyntaxError is the one the REPL would show."""
+        try:
+            compiled = self.compiler(source, '<stdin>', 'single')
+            if compiled is not None:
+                return compiled
+        except SyntaxError as e:
+            if 'incomplete input' not in str(e):
+                raise
+        # A block left unfinished at end of input, or the 'incomplete input' of codeop in
+        # Python 3.11.2 (its REPL says 'invalid syntax'): compile the text as it is.
+        flags = self.compiler.compiler.flags & ~(
+            codeop.PyCF_DONT_IMPLY_DEDENT | getattr(codeop, 'PyCF_ALLOW_INCOMPLETE_INPUT', 0))
+        return compile(source, '<stdin>', 'single', flags, True)
+
     def _run(self, cmd):
         kind, arg = cmd
-        if kind == 'file':
-            with open(arg, 'rb') as f:
-                source, filename, symbol = f.read(), arg, 'exec'
-        else:
-            source, filename, symbol = arg, '<stdin>', 'single'
+        filename = arg if kind == 'file' else '<stdin>'
         try:
-            compiled = self.compiler(source, filename, symbol)
+            if kind == 'file':
+                with open(arg, 'rb') as f:
+                    compiled = compile(f.read(), arg, 'exec')
+            else:
+                compiled = self._compile_statement(arg)
         except (OverflowError, SyntaxError, ValueError):
             self.interp.showsyntaxerror(filename)
             return None
