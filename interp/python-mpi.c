@@ -70,28 +70,41 @@ static void flush_c_streams(void)
     fflush(stderr);
 }
 
-static void finish(int status) __attribute__((noreturn));
-static void finish(int status)
+/* Finalize, or abort the job, once. Called by finish() and, for exits that bypass it (Python
+ * handles sys.exit() by calling exit() itself), by the process exit hook with exit()'s status. */
+static int mpi_ended = 0;
+
+static void end_mpi(int status)
 {
+    if (mpi_ended) return;
+    mpi_ended = 1;
     flush_c_streams();
-    if (status == 0) {
+    if (status == 0 || world_size == 1) {
+        /* A job of one behaves exactly like python3: same status (finish() re-raises SIGINT). */
         MPI_Finalize();
-        exit(0);
-    }
-    if (world_size == 1) {
-        /* A job of one behaves exactly like python3: same status, same signal. */
-        MPI_Finalize();
-        if (status == 128 + SIGINT) {
-            signal(SIGINT, SIG_DFL);
-            raise(SIGINT);
-        }
-        exit(status);
+        return;
     }
     fprintf(stderr, "python-mpi: rank %d of %d exited with status %d: aborting the job\n",
             world_rank, world_size, status);
     fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, status);
     _exit(status); /* not reached */
+}
+
+static void on_process_exit(int status, void *unused)
+{
+    end_mpi(status);
+}
+
+static void finish(int status) __attribute__((noreturn));
+static void finish(int status)
+{
+    end_mpi(status);
+    if (status == 128 + SIGINT) {
+        signal(SIGINT, SIG_DFL);
+        raise(SIGINT);
+    }
+    exit(status);
 }
 
 /* Runs at the very end of Python's finalization (Py_AtExit): Python's streams are flushed.
@@ -250,6 +263,7 @@ static void init_python(int argc, char **argv)
 int main(int argc, char **argv)
 {
     init_mpi(&argc, &argv);
+    on_exit(on_process_exit, NULL);
     install_signal_handlers();
     init_python(argc, argv);
     finish(Py_RunMain());
