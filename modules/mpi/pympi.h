@@ -308,6 +308,23 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
 
 
 /* ---- comm.c, topo.c, group.c, info.c, errhandler.c, keyval.c ---- */
+/* Errhandler argument (TypeError if not an Errhandler). */
+int pympi_as_errhandler(PyObject *obj, MPI_Errhandler *out);
+/* A non-owned object of the right class around a communicator handle (callbacks, lookups):
+ * never frees it, never changes its error handler. */
+PyObject *pympi_comm_wrap(MPI_Comm comm);
+/* topo.c: module functions (Compute_dims), called from pympi_init_comm. */
+int pympi_init_topo(PyObject *m);
+/* Attributes (keyval.c). `handle` points to an MPI_Comm, MPI_Datatype or MPI_Win.
+ * pympi_attr_get: the value as mpi4py returns it (None when unset; ints for the predefined
+ * attributes, WIN_BASE as an address; the Python object for keyvals made by Create_keyval). */
+enum { PYMPI_ATTR_COMM, PYMPI_ATTR_DATATYPE, PYMPI_ATTR_WIN };
+PyObject *pympi_attr_get(int kind, void *handle, int keyval);
+int pympi_attr_set(int kind, void *handle, int keyval, PyObject *value);
+int pympi_attr_delete(int kind, void *handle, int keyval);
+/* An exception raised by a Python callback called from MPI: print its traceback to
+ * sys.stderr, clear it, and return the MPI error code the callback gives back to MPI. */
+int pympi_callback_error(void);
 
 
 /* ---- win.c, file.c, dynproc.c ---- */
