@@ -299,6 +299,16 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
  * section below (keep sections apart so parallel work merges cleanly). ==== */
 
 /* ---- datatype.c, memory.c, status.c ---- */
+/* datatype.c: pympi_datatype_ref() gives the module constant for every predefined handle (alias
+ * names share one object: MPI.SIGNED_INT is MPI.INT) and a new non-owned object otherwise.
+ * Constructors return PYMPI_OWNED types; Fortran 90 parameterized types (Create_f90_*) are never
+ * owned nor freed. pympi_init_datatype() also adds _typecode(), _typedict, _typedict_c and
+ * _typedict_f, all derived from datatypes.def.
+ * memory.c: pympi_init_memory() adds Alloc_mem, Free_mem, Attach_buffer, Detach_buffer and
+ * Get_address. A memory object counts its live buffer exports and refuses release()/Free_mem()
+ * while one exists; memory from pympi_memory_new_raw() is never freed by the module, memory from
+ * Alloc_mem() is freed with MPI_Free_mem exactly once (Free_mem, release or dealloc).
+ * status.c: pympi_status_new(NULL) gives the empty status (ANY_SOURCE, ANY_TAG, SUCCESS). */
 
 
 /* ---- p2p.c, request.c, message.c, msgbuffer.c, msgpickle.c ---- */
