@@ -70,28 +70,44 @@ static void flush_c_streams(void)
     fflush(stderr);
 }
 
-static void finish(int status) __attribute__((noreturn));
-static void finish(int status)
+/* Finalize MPI (status 0, or a job of one rank) or abort the job (any other status). Runs
+ * once: from finish() after Py_RunMain() returned, or from the exit handler below when Python
+ * called exit() itself: sys.exit(n) in a script or -c command ends in Py_Exit(n) -> exit(n),
+ * never returning to main(). */
+static int mpi_done = 0;
+
+static void finish_mpi(int status)
 {
+    if (mpi_done) return;
+    mpi_done = 1;
     flush_c_streams();
-    if (status == 0) {
+    if (status == 0 || world_size == 1) {
+        /* A job of one behaves exactly like python3: same status (and signal, see finish). */
         MPI_Finalize();
-        exit(0);
-    }
-    if (world_size == 1) {
-        /* A job of one behaves exactly like python3: same status, same signal. */
-        MPI_Finalize();
-        if (status == 128 + SIGINT) {
-            signal(SIGINT, SIG_DFL);
-            raise(SIGINT);
-        }
-        exit(status);
+        return;
     }
     fprintf(stderr, "python-mpi: rank %d of %d exited with status %d: aborting the job\n",
             world_rank, world_size, status);
     fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, status);
     _exit(status); /* not reached */
+}
+
+static void at_process_exit(int status, void *arg)
+{
+    (void)arg;
+    finish_mpi(status);
+}
+
+static void finish(int status) __attribute__((noreturn));
+static void finish(int status)
+{
+    finish_mpi(status);
+    if (world_size == 1 && status == 128 + SIGINT) {
+        signal(SIGINT, SIG_DFL);
+        raise(SIGINT);
+    }
+    exit(status);
 }
 
 /* Runs at the very end of Python's finalization (Py_AtExit): Python's streams are flushed.
@@ -250,6 +266,7 @@ static void init_python(int argc, char **argv)
 int main(int argc, char **argv)
 {
     init_mpi(&argc, &argv);
+    on_exit(at_process_exit, NULL);
     install_signal_handlers();
     init_python(argc, argv);
     finish(Py_RunMain());
