@@ -277,6 +277,22 @@ class TestAbort(Tmp):
     def test_keyboard_interrupt_sigint(self):
         self.kbi('signal')
 
+    def test_comm_abort(self):
+        # MPI_Abort exits the process itself: the launcher's exit handler must stay out of it.
+        code = 'from mpi4py import MPI; MPI.COMM_WORLD.Abort(5)'
+        for out in (run([PYTHON_MPI, '-c', code]), mpitest.job(1, ['-c', code])):
+            self.assertEqual(out.returncode, 5, out.stderr)
+            self.assertNotIn('Assertion failed', out.stderr)
+            self.assertNotIn('python-mpi:', out.stderr)
+        code = ('import time; from mpi4py import MPI; c = MPI.COMM_WORLD\n'
+                'if c.Get_rank() == 1: c.Abort(6)\n'
+                'time.sleep(30)\n')
+        start = time.monotonic()
+        out = mpitest.job(2, ['-c', code], timeout=40)
+        self.assertLess(time.monotonic() - start, 10)
+        self.assertEqual(out.returncode, 6, out.stderr)
+        self.assertNotIn('Assertion failed', out.stderr)
+
     def test_fatal_signal(self):
         script = self.write('segv.py', '''\
             import os, signal
