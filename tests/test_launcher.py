@@ -231,7 +231,7 @@ class TestAbort(Tmp):
         script = self.write('exit3.py', code + '\n')
         for args in (['-c', code], [script], ['-c', code], [script]):
             out = mpitest.job(2, args)
-            self.assertNotEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(out.returncode, 3, out.stderr)  # mpiexec: the MPI_Abort code
             self.assertIn(LAUNCHER_LINE.format(1, 2, 3), out.stderr)
             self.assertNotIn('rank 0 of 2', out.stderr)
 
@@ -247,7 +247,7 @@ class TestAbort(Tmp):
         out = mpitest.job(2, [script], timeout=30)
         elapsed = time.monotonic() - start
         self.assertLess(elapsed, 10)
-        self.assertNotEqual(out.returncode, 0)
+        self.assertEqual(out.returncode, 1, out.stderr)
         self.assertIn('Traceback (most recent call last)', out.stderr)
         self.assertIn('ValueError: boom on rank 0', out.stderr)
         self.assertIn(LAUNCHER_LINE.format(0, 2, 1), out.stderr)
@@ -267,7 +267,7 @@ class TestAbort(Tmp):
         start = time.monotonic()
         out = mpitest.job(2, [script, how], timeout=40)
         self.assertLess(time.monotonic() - start, 10)
-        self.assertNotEqual(out.returncode, 0)
+        self.assertEqual(out.returncode, 130, out.stderr)
         self.assertIn('KeyboardInterrupt', out.stderr)
         self.assertIn(LAUNCHER_LINE.format(1, 2, 130), out.stderr)
 
