@@ -130,12 +130,7 @@ class TestPrefix(unittest.TestCase):
         self.assertEqual(out.stderr, '')
 
     def test_plain_python_run_aborts(self):
-        try:
-            import importlib.util
-            has_run = os.path.exists(os.path.join(self.site, 'mpi4py', 'run.py'))
-        except ImportError:
-            has_run = False
-        if not has_run:
+        if not os.path.exists(os.path.join(self.site, 'mpi4py', 'run.py')):
             self.skipTest('mpi4py.run is not there yet')
         tmp = tempfile.mkdtemp(prefix='pympi-run-')
         self.addCleanup(shutil.rmtree, tmp, True)
