@@ -311,6 +311,9 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
 
 
 /* ---- win.c, file.c, dynproc.c ---- */
+/* win.c: an Errhandler argument (TypeError otherwise); an optional Comm argument. 0/-1. */
+int pympi_rma_as_errhandler(PyObject *obj, MPI_Errhandler *out);
+int pympi_rma_comm_arg(PyObject *obj, MPI_Comm dflt, MPI_Comm *out);
 
 
 #endif /* PYMPI_H */
