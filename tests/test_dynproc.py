@@ -112,7 +112,20 @@ class TestDynproc(unittest.TestCase):
             a.close()
             b.close()
         with self.assertRaises(ValueError):
-            MPI.Comm.Join(-1)
+            MPI.Comm.Join(fd=-1)
+
+    def test_spawn_bad_root_arguments(self):
+        # Arguments are looked at on the root only; a bad one there makes every rank raise (no hang).
+        import sys
+        comm = self.comm
+        with self.assertRaises(ValueError):
+            comm.Spawn(sys.executable, maxprocs=0 if comm.rank == 0 else 1)
+        with self.assertRaises(TypeError if comm.rank == 0 else ValueError):
+            comm.Spawn(sys.executable, args='not-a-list' if comm.rank == 0 else None, errcodes=[])
+        with self.assertRaises(ValueError):
+            comm.Spawn_multiple([sys.executable], maxprocs=[0] if comm.rank == 0 else [1])
+        with self.assertRaises(TypeError if comm.rank == 0 else ValueError):
+            comm.Spawn_multiple(sys.executable if comm.rank == 0 else [sys.executable])
 
     def test_disconnect(self):
         with self.assertRaises(ValueError):

@@ -53,7 +53,7 @@ class TestFile(unittest.TestCase):
         info = fh.info
         self.assertIsInstance(info, MPI.Info)
         fh.Set_info(info)
-        fh.Set_size(100)
+        fh.Set_size(size=100)
         self.assertEqual(fh.Get_size(), 100)
         fh.Preallocate(200)
         self.assertEqual(fh.size, 200)
@@ -66,7 +66,7 @@ class TestFile(unittest.TestCase):
         self.assertEqual((disp, rep), (0, 'native'))
         self.assertEqual(etype, MPI.BYTE)
         self.assertEqual(ftype, MPI.BYTE)
-        self.assertEqual(fh.Get_type_extent(MPI.INT), 4)
+        self.assertEqual(fh.Get_type_extent(datatype=MPI.INT), 4)
         fh.Sync()
 
     def _data(self, n=4):

@@ -39,6 +39,9 @@ class TestSpawn(unittest.TestCase):
 
     def test_spawn_python_children(self):
         r, elapsed = run_parent('worker.py', 2)
+        # Under python-mpi, sys.executable is python-mpi itself (here the build-tree binary).
+        self.assertIn('EXECUTABLE %s\n' % os.path.realpath(mpitest.PYTHON_MPI), r.stdout.replace(
+            'EXECUTABLE ' + mpitest.PYTHON_MPI, 'EXECUTABLE ' + os.path.realpath(mpitest.PYTHON_MPI)))
         if UNSUPPORTED in r.stdout:
             self.check_unsupported(r, elapsed)
             self.skipTest('MPICH 4.0.2 ch4:ucx does not support MPI_Comm_spawn (ERR_OTHER, "%s")' % UNSUPPORTED)

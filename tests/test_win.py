@@ -188,10 +188,10 @@ class TestWin(unittest.TestCase):
             res = numpy.zeros(1, 'l')
             win.Lock(0)
             win.Fetch_and_op(one, res, 0, 0, MPI.SUM)
-            win.Flush(0)
+            win.Flush(rank=0)
             win.Accumulate(one, 0, 1, op=MPI.SUM)
             win.Flush_local(0)
-            win.Unlock(0)
+            win.Unlock(rank=0)
             self.comm.Barrier()
             if self.rank == 0:
                 self.assertEqual(buf[0], self.size)

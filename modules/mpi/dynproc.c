@@ -87,13 +87,26 @@ static PyObject *intra_Spawn(PyObject *self, PyObject *const *args, Py_ssize_t n
     char **argv = MPI_ARGV_NULL;
     int *codes = NULL;
     PyObject *result = NULL;
-    /* Arguments are significant at the root only; elsewhere they are not even looked at. */
+    /* Arguments are significant at the root only; elsewhere they are not even looked at. A bad
+     * argument at the root is shared (one int, which also carries the root's maxprocs: MPICH
+     * fills errcodes on every rank with the root's count) so every rank raises, none hangs. */
+    int bad = 0, shared;
     if (rank == root) {
-        if (maxprocs < 1) { PyErr_Format(PyExc_ValueError, "Spawn: maxprocs must be positive, got %d", maxprocs); goto done; }
-        if (!(command = fs_string(a[0], keep, "command"))) goto done;
-        argv = make_argv(a[1], keep);
-        if (!argv && PyErr_Occurred()) goto done;
+        if (maxprocs < 1) { PyErr_Format(PyExc_ValueError, "Spawn: maxprocs must be positive, got %d", maxprocs); bad = 1; }
+        else if (!(command = fs_string(a[0], keep, "command"))) bad = 1;
+        else {
+            argv = make_argv(a[1], keep);
+            if (!argv && PyErr_Occurred()) bad = 1;
+        }
     }
+    shared = bad ? -1 : maxprocs;
+    PYMPI_NOGIL(ierr = MPI_Bcast(&shared, 1, MPI_INT, root, COMM(self)));
+    if (CHKERR(ierr)) goto done;
+    if (shared < 0) {
+        if (!bad) PyErr_SetString(PyExc_ValueError, "Spawn: invalid arguments at the root process");
+        goto done;
+    }
+    maxprocs = shared;
     if (a[5] && a[5] != Py_None) {
         if (maxprocs < 1) maxprocs = 1;
         if (!(codes = PyMem_Calloc((size_t)maxprocs, sizeof(int)))) { PyErr_NoMemory(); goto done; }
@@ -127,58 +140,70 @@ static PyObject *intra_Spawn_multiple(PyObject *self, PyObject *const *args, Py_
     MPI_Info *info = NULL;
     if (!keep) return NULL;
     if (rank == root) {
-        if (PyUnicode_Check(a[0])) { PyErr_SetString(PyExc_TypeError, "Spawn_multiple: command must be a sequence of str"); goto done; }
-        if (!(cmds = PySequence_Fast(a[0], "Spawn_multiple: command must be a sequence of str"))) goto done;
+        if (PyUnicode_Check(a[0])) { PyErr_SetString(PyExc_TypeError, "Spawn_multiple: command must be a sequence of str"); goto share; }
+        if (!(cmds = PySequence_Fast(a[0], "Spawn_multiple: command must be a sequence of str"))) goto share;
         count = (int)PySequence_Fast_GET_SIZE(cmds);
-        if (count < 1) { PyErr_SetString(PyExc_ValueError, "Spawn_multiple: no command"); goto done; }
+        if (count < 1) { PyErr_SetString(PyExc_ValueError, "Spawn_multiple: no command"); goto share; }
         commands = PyMem_Calloc((size_t)count, sizeof(char *));
         maxprocs = PyMem_Calloc((size_t)count, sizeof(int));
         info = PyMem_Calloc((size_t)count, sizeof(MPI_Info));
-        if (!commands || !maxprocs || !info) { PyErr_NoMemory(); goto done; }
+        if (!commands || !maxprocs || !info) { PyErr_NoMemory(); goto share; }
         for (int i = 0; i < count; i++)
-            if (!(commands[i] = (char *)fs_string(PySequence_Fast_GET_ITEM(cmds, i), keep, "command"))) goto done;
+            if (!(commands[i] = (char *)fs_string(PySequence_Fast_GET_ITEM(cmds, i), keep, "command"))) goto share;
         if (a[1] && a[1] != Py_None) {
-            if (!(argvs = PySequence_Fast(a[1], "Spawn_multiple: args must be a sequence of sequences"))) goto done;
+            if (!(argvs = PySequence_Fast(a[1], "Spawn_multiple: args must be a sequence of sequences"))) goto share;
             if (PySequence_Fast_GET_SIZE(argvs) != count) {
                 PyErr_SetString(PyExc_ValueError, "Spawn_multiple: args must have one item per command");
-                goto done;
+                goto share;
             }
-            if (!(argvv = PyMem_Calloc((size_t)count, sizeof(char **)))) { PyErr_NoMemory(); goto done; }
+            if (!(argvv = PyMem_Calloc((size_t)count, sizeof(char **)))) { PyErr_NoMemory(); goto share; }
             for (int i = 0; i < count; i++) {
                 PyObject *item = PySequence_Fast_GET_ITEM(argvs, i);
                 if (item == Py_None) {
                     /* MPI has no per-command ARGV_NULL inside ARGVS: an empty argv. */
-                    if (!(argvv[i] = PyMem_Calloc(1, sizeof(char *)))) { PyErr_NoMemory(); goto done; }
-                } else if (!(argvv[i] = make_argv(item, keep))) goto done;
+                    if (!(argvv[i] = PyMem_Calloc(1, sizeof(char *)))) { PyErr_NoMemory(); goto share; }
+                } else if (!(argvv[i] = make_argv(item, keep))) goto share;
             }
         }
         for (int i = 0; i < count; i++) maxprocs[i] = 1;
         if (a[2] && a[2] != Py_None) {
             int *mp, n;
-            if (pympi_int_array(a[2], &mp, &n, "Spawn_multiple: maxprocs must be a sequence of int") < 0) goto done;
-            if (n != count) { PyMem_Free(mp); PyErr_SetString(PyExc_ValueError, "Spawn_multiple: maxprocs must have one item per command"); goto done; }
+            if (pympi_int_array(a[2], &mp, &n, "Spawn_multiple: maxprocs must be a sequence of int") < 0) goto share;
+            if (n != count) { PyMem_Free(mp); PyErr_SetString(PyExc_ValueError, "Spawn_multiple: maxprocs must have one item per command"); goto share; }
             memcpy(maxprocs, mp, sizeof(int) * (size_t)count);
             PyMem_Free(mp);
         }
         for (int i = 0; i < count; i++) {
-            if (maxprocs[i] < 1) { PyErr_Format(PyExc_ValueError, "Spawn_multiple: maxprocs must be positive, got %d", maxprocs[i]); goto done; }
+            if (maxprocs[i] < 1) { PyErr_Format(PyExc_ValueError, "Spawn_multiple: maxprocs must be positive, got %d", maxprocs[i]); goto share; }
             total += maxprocs[i];
         }
         if (!a[3] || a[3] == Py_None || PyMPIInfo_Check(a[3])) {
             MPI_Info one;
-            if (pympi_as_info(a[3], MPI_INFO_NULL, &one) < 0) goto done;
+            if (pympi_as_info(a[3], MPI_INFO_NULL, &one) < 0) goto share;
             for (int i = 0; i < count; i++) info[i] = one;
         } else {
-            if (!(infos = PySequence_Fast(a[3], "Spawn_multiple: info must be an Info or a sequence of Info"))) goto done;
+            if (!(infos = PySequence_Fast(a[3], "Spawn_multiple: info must be an Info or a sequence of Info"))) goto share;
             if (PySequence_Fast_GET_SIZE(infos) != count) {
                 PyErr_SetString(PyExc_ValueError, "Spawn_multiple: info must have one item per command");
-                goto done;
+                goto share;
             }
             for (int i = 0; i < count; i++)
-                if (pympi_as_info(PySequence_Fast_GET_ITEM(infos, i), MPI_INFO_NULL, &info[i]) < 0) goto done;
+                if (pympi_as_info(PySequence_Fast_GET_ITEM(infos, i), MPI_INFO_NULL, &info[i]) < 0) goto share;
         }
     }
-    if (a[5] && a[5] != Py_None && rank == root) {
+share:
+    {
+        int shared = PyErr_Occurred() ? -1 : total;  /* see Spawn */
+        PYMPI_NOGIL(ierr = MPI_Bcast(&shared, 1, MPI_INT, root, COMM(self)));
+        if (PyErr_Occurred()) goto done;
+        if (CHKERR(ierr)) goto done;
+        if (shared < 0) {
+            PyErr_SetString(PyExc_ValueError, "Spawn_multiple: invalid arguments at the root process");
+            goto done;
+        }
+        total = shared;
+    }
+    if (a[5] && a[5] != Py_None) {
         if (!(codes = PyMem_Calloc((size_t)(total ? total : 1), sizeof(int)))) { PyErr_NoMemory(); goto done; }
     }
     PYMPI_NOGIL(ierr = MPI_Comm_spawn_multiple(count, commands, argvv ? argvv : MPI_ARGVS_NULL, maxprocs, info, root,
@@ -262,9 +287,11 @@ static PyObject *comm_Disconnect(PyObject *self, PyObject *u)
     Py_RETURN_NONE;
 }
 
+PYMPI_ONEARG(comm_Join_kw, comm_Join, "Join", "fd")
+
 PyMethodDef pympi_comm_dyn_methods[] = {
     {"Get_parent", comm_Get_parent, METH_NOARGS | METH_CLASS, "Parent intercommunicator (COMM_NULL if not spawned)."},
-    {"Join", comm_Join, METH_O | METH_CLASS, "Intercommunicator with the process at the other end of a socket."},
+    {"Join", (PyCFunction)(void (*)(void))comm_Join_kw, METH_FASTCALL | METH_KEYWORDS | METH_CLASS, "Intercommunicator with the process at the other end of a socket."},
     {"Disconnect", comm_Disconnect, METH_NOARGS, "Wait for pending communication and free the communicator."},
     {NULL}};
 

@@ -482,17 +482,26 @@ static PyGetSetDef file_getset[] = {
     {NULL}};
 
 #define IOM(name, doc) {#name, FASTKW(file_##name), doc}
+PYMPI_ONEARG(file_Set_size_kw, file_Set_size, "Set_size", "size")
+PYMPI_ONEARG(file_Preallocate_kw, file_Preallocate, "Preallocate", "size")
+PYMPI_ONEARG(file_Set_info_kw, file_Set_info, "Set_info", "info")
+PYMPI_ONEARG(file_Get_byte_offset_kw, file_Get_byte_offset, "Get_byte_offset", "offset")
+PYMPI_ONEARG(file_Set_atomicity_kw, file_Set_atomicity, "Set_atomicity", "flag")
+PYMPI_ONEARG(file_Get_type_extent_kw, file_Get_type_extent, "Get_type_extent", "datatype")
+PYMPI_ONEARG(file_Set_errhandler_kw, file_Set_errhandler, "Set_errhandler", "errhandler")
+PYMPI_ONEARG(file_Call_errhandler_kw, file_Call_errhandler, "Call_errhandler", "errorcode")
+
 static PyMethodDef file_methods[] = {
     {"Open", CLASSKW(file_Open), "Open a file collectively."},
     {"Close", file_Close, METH_NOARGS, "Close the file (collective)."},
     {"Delete", CLASSKW(file_Delete), "Delete a file."},
     {"Get_size", file_Get_size, METH_NOARGS, "Size of the file in bytes."},
-    {"Set_size", file_Set_size, METH_O, "Resize the file (collective)."},
-    {"Preallocate", file_Preallocate, METH_O, "Preallocate storage (collective)."},
+    {"Set_size", (PyCFunction)(void (*)(void))file_Set_size_kw, METH_FASTCALL | METH_KEYWORDS, "Resize the file (collective)."},
+    {"Preallocate", (PyCFunction)(void (*)(void))file_Preallocate_kw, METH_FASTCALL | METH_KEYWORDS, "Preallocate storage (collective)."},
     {"Get_amode", file_Get_amode, METH_NOARGS, "Access mode."},
     {"Get_group", file_Get_group, METH_NOARGS, "Group of the processes that opened the file."},
     {"Get_info", file_Get_info, METH_NOARGS, "Info hints in use."},
-    {"Set_info", file_Set_info, METH_O, "Set info hints (collective)."},
+    {"Set_info", (PyCFunction)(void (*)(void))file_Set_info_kw, METH_FASTCALL | METH_KEYWORDS, "Set info hints (collective)."},
     {"Set_view", FASTKW(file_Set_view), "Set the file view (collective)."},
     {"Get_view", file_Get_view, METH_NOARGS, "(disp, etype, filetype, datarep) of the view."},
     IOM(Read_at, "Read at an explicit offset."),
@@ -533,14 +542,14 @@ static PyMethodDef file_methods[] = {
     {"Seek_shared", FASTKW(file_Seek_shared), "Move the shared file pointer (collective)."},
     {"Get_position", file_Get_position, METH_NOARGS, "Individual file pointer, in etype units."},
     {"Get_position_shared", file_Get_position_shared, METH_NOARGS, "Shared file pointer, in etype units."},
-    {"Get_byte_offset", file_Get_byte_offset, METH_O, "Absolute byte position of a view offset."},
-    {"Set_atomicity", file_Set_atomicity, METH_O, "Set atomic mode (collective)."},
+    {"Get_byte_offset", (PyCFunction)(void (*)(void))file_Get_byte_offset_kw, METH_FASTCALL | METH_KEYWORDS, "Absolute byte position of a view offset."},
+    {"Set_atomicity", (PyCFunction)(void (*)(void))file_Set_atomicity_kw, METH_FASTCALL | METH_KEYWORDS, "Set atomic mode (collective)."},
     {"Get_atomicity", file_Get_atomicity, METH_NOARGS, "Whether atomic mode is on."},
     {"Sync", file_Sync, METH_NOARGS, "Flush writes to storage (collective)."},
-    {"Get_type_extent", file_Get_type_extent, METH_O, "Extent of a datatype in the file representation."},
+    {"Get_type_extent", (PyCFunction)(void (*)(void))file_Get_type_extent_kw, METH_FASTCALL | METH_KEYWORDS, "Extent of a datatype in the file representation."},
     {"Get_errhandler", file_Get_errhandler, METH_NOARGS, "Error handler of the file."},
-    {"Set_errhandler", file_Set_errhandler, METH_O, "Set the error handler of the file."},
-    {"Call_errhandler", file_Call_errhandler, METH_O, "Call the error handler with an error code."},
+    {"Set_errhandler", (PyCFunction)(void (*)(void))file_Set_errhandler_kw, METH_FASTCALL | METH_KEYWORDS, "Set the error handler of the file."},
+    {"Call_errhandler", (PyCFunction)(void (*)(void))file_Call_errhandler_kw, METH_FASTCALL | METH_KEYWORDS, "Call the error handler with an error code."},
     PYMPI_HANDLE_METHODS,
     {NULL}};
 

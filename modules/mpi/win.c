@@ -757,24 +757,35 @@ static PyGetSetDef win_getset[] = {
     {NULL}};
 
 #define CLASSKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS | METH_CLASS
+PYMPI_ONEARG(win_Attach_kw, win_Attach, "Attach", "memory")
+PYMPI_ONEARG(win_Detach_kw, win_Detach, "Detach", "memory")
+PYMPI_ONEARG(win_Shared_query_kw, win_Shared_query, "Shared_query", "rank")
+PYMPI_ONEARG(win_Set_info_kw, win_Set_info, "Set_info", "info")
+PYMPI_ONEARG(win_Set_name_kw, win_Set_name, "Set_name", "name")
+PYMPI_ONEARG(win_Set_errhandler_kw, win_Set_errhandler, "Set_errhandler", "errhandler")
+PYMPI_ONEARG(win_Call_errhandler_kw, win_Call_errhandler, "Call_errhandler", "errorcode")
+PYMPI_ONEARG(win_Unlock_kw, win_Unlock, "Unlock", "rank")
+PYMPI_ONEARG(win_Flush_kw, win_Flush, "Flush", "rank")
+PYMPI_ONEARG(win_Flush_local_kw, win_Flush_local, "Flush_local", "rank")
+
 static PyMethodDef win_base_methods[] = {
     {"Create", CLASSKW(win_Create), "Create a window over a memory buffer (or BOTTOM/None: no memory)."},
     {"Allocate", CLASSKW(win_Allocate), "Create a window over memory allocated by MPI."},
     {"Allocate_shared", CLASSKW(win_Allocate_shared), "Create a window over shared memory allocated by MPI."},
     {"Create_dynamic", CLASSKW(win_Create_dynamic), "Create a window for memory attached later."},
-    {"Attach", win_Attach, METH_O, "Attach memory to a dynamic window."},
-    {"Detach", win_Detach, METH_O, "Detach memory from a dynamic window."},
+    {"Attach", (PyCFunction)(void (*)(void))win_Attach_kw, METH_FASTCALL | METH_KEYWORDS, "Attach memory to a dynamic window."},
+    {"Detach", (PyCFunction)(void (*)(void))win_Detach_kw, METH_FASTCALL | METH_KEYWORDS, "Detach memory from a dynamic window."},
     {"Free", win_Free, METH_NOARGS, "Free the window (collective)."},
-    {"Shared_query", win_Shared_query, METH_O, "(memory, disp_unit) of a rank's part of a shared window."},
+    {"Shared_query", (PyCFunction)(void (*)(void))win_Shared_query_kw, METH_FASTCALL | METH_KEYWORDS, "(memory, disp_unit) of a rank's part of a shared window."},
     {"tomemory", win_tomemory, METH_NOARGS, "The local window memory as a memory object."},
     {"Get_group", win_Get_group, METH_NOARGS, "Group of the processes of the window."},
     {"Get_info", win_Get_info, METH_NOARGS, "Info hints in use."},
-    {"Set_info", win_Set_info, METH_O, "Set info hints."},
+    {"Set_info", (PyCFunction)(void (*)(void))win_Set_info_kw, METH_FASTCALL | METH_KEYWORDS, "Set info hints."},
     {"Get_name", win_Get_name, METH_NOARGS, "Name of the window."},
-    {"Set_name", win_Set_name, METH_O, "Set the name of the window."},
+    {"Set_name", (PyCFunction)(void (*)(void))win_Set_name_kw, METH_FASTCALL | METH_KEYWORDS, "Set the name of the window."},
     {"Get_errhandler", win_Get_errhandler, METH_NOARGS, "Error handler of the window."},
-    {"Set_errhandler", win_Set_errhandler, METH_O, "Set the error handler of the window."},
-    {"Call_errhandler", win_Call_errhandler, METH_O, "Call the error handler with an error code."},
+    {"Set_errhandler", (PyCFunction)(void (*)(void))win_Set_errhandler_kw, METH_FASTCALL | METH_KEYWORDS, "Set the error handler of the window."},
+    {"Call_errhandler", (PyCFunction)(void (*)(void))win_Call_errhandler_kw, METH_FASTCALL | METH_KEYWORDS, "Call the error handler with an error code."},
     {"Put", FASTKW(win_Put), "Put data into a remote window."},
     {"Get", FASTKW(win_Get), "Get data from a remote window."},
     {"Accumulate", FASTKW(win_Accumulate), "Accumulate data into a remote window."},
@@ -792,12 +803,12 @@ static PyMethodDef win_base_methods[] = {
     {"Wait", win_Wait, METH_NOARGS, "Wait for the exposure epoch to complete."},
     {"Test", win_Test, METH_NOARGS, "Test whether the exposure epoch has completed."},
     {"Lock", FASTKW(win_Lock), "Start a passive-target access epoch at a rank."},
-    {"Unlock", win_Unlock, METH_O, "End the passive-target epoch at a rank."},
+    {"Unlock", (PyCFunction)(void (*)(void))win_Unlock_kw, METH_FASTCALL | METH_KEYWORDS, "End the passive-target epoch at a rank."},
     {"Lock_all", FASTKW(win_Lock_all), "Start a shared passive-target epoch at all ranks."},
     {"Unlock_all", win_Unlock_all, METH_NOARGS, "End the epoch started with Lock_all."},
-    {"Flush", win_Flush, METH_O, "Complete the operations to a rank (both ends)."},
+    {"Flush", (PyCFunction)(void (*)(void))win_Flush_kw, METH_FASTCALL | METH_KEYWORDS, "Complete the operations to a rank (both ends)."},
     {"Flush_all", win_Flush_all, METH_NOARGS, "Complete the operations to all ranks."},
-    {"Flush_local", win_Flush_local, METH_O, "Complete the operations to a rank locally."},
+    {"Flush_local", (PyCFunction)(void (*)(void))win_Flush_local_kw, METH_FASTCALL | METH_KEYWORDS, "Complete the operations to a rank locally."},
     {"Flush_local_all", win_Flush_local_all, METH_NOARGS, "Complete all operations locally."},
     {"Sync", win_Sync, METH_NOARGS, "Synchronize public and private copies of the window."},
     PYMPI_HANDLE_METHODS,

@@ -11,6 +11,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 command = sys.executable if script != 'no-such-program' else os.path.join(here, 'no-such-program')
 args = [os.path.join(here, script), 'a1'] if script != 'no-such-program' else None
 errcodes = []
+print('EXECUTABLE', sys.executable, flush=True)
 t0 = time.time()
 try:
     inter = MPI.COMM_SELF.Spawn(command, args=args, maxprocs=nprocs, errcodes=errcodes)
