@@ -204,6 +204,27 @@ class TestFile(unittest.TestCase):
         fh.Read_at(0, out)
         self.assertEqual(list(out), [i % size for i in range(3 * size)])
 
+    def test_gil_released(self):
+        # A rank blocked in a collective write (rank 0 arrives late) lets other threads run.
+        if self.size < 2:
+            self.skipTest('needs 2 ranks')
+        import threading
+        import time
+        data = self._data()
+        if self.rank == 0:
+            time.sleep(0.5)
+            self.fh.Write_at_all(0, data)
+        else:
+            done = threading.Event()
+            t = threading.Thread(target=lambda: (self.fh.Write_at_all(16, data), done.set()))
+            t.start()
+            spins = 0
+            while not done.is_set():
+                spins += 1
+                time.sleep(0.001)
+            t.join()
+            self.assertGreater(spins, 50)
+
     def test_short_read_past_end(self):
         # Reading past the end of the file is not an error in MPI: the status says how much was read.
         fh = self.fh

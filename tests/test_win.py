@@ -290,6 +290,31 @@ class TestWin(unittest.TestCase):
         finally:
             win.Free()
 
+    def test_gil_released(self):
+        # A rank blocked in Fence (rank 0 arrives late) must let its other Python threads run.
+        if self.size < 2:
+            self.skipTest('needs 2 ranks')
+        import threading
+        import time
+        win = MPI.Win.Create(None, comm=self.comm)
+        try:
+            win.Fence()
+            if self.rank == 0:
+                time.sleep(0.5)
+                win.Fence()
+            else:
+                done = threading.Event()
+                t = threading.Thread(target=lambda: (win.Fence(), done.set()))
+                t.start()
+                spins = 0
+                while not done.is_set():
+                    spins += 1
+                    time.sleep(0.001)
+                t.join()
+                self.assertGreater(spins, 50)
+        finally:
+            win.Free()
+
     @unittest.skipUnless(hasattr(MPI.Win, 'Create_keyval'), 'Win keyvals come from keyval.c (not in this build)')
     def test_keyval(self):
         win = MPI.Win.Create(None, comm=MPI.COMM_SELF)
