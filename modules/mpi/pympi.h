@@ -338,6 +338,19 @@ int pympi_callback_error(void);
 
 
 /* ---- win.c, file.c, dynproc.c ---- */
+/* win.c: an Errhandler argument (TypeError otherwise); an optional Comm argument. 0/-1. */
+int pympi_rma_as_errhandler(PyObject *obj, MPI_Errhandler *out);
+int pympi_rma_comm_arg(PyObject *obj, MPI_Comm dflt, MPI_Comm *out);
+/* A METH_FASTCALL|METH_KEYWORDS method `wrapper` taking one required argument named `kw`
+ * (positional or keyword), implemented by the METH_O-style function `impl(self, arg)`. */
+#define PYMPI_ONEARG(wrapper, impl, fname, kw)                                                   \
+    static PyObject *wrapper(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn) \
+    {                                                                                             \
+        static const char *const kwlist[] = {kw, NULL};                                           \
+        PyObject *a[1];                                                                           \
+        if (pympi_parse(fname, kwlist, 1, args, nargs, kwn, a) < 0) return NULL;                  \
+        return impl(self, a[0]);                                                                  \
+    }
 
 
 #endif /* PYMPI_H */
