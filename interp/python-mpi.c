@@ -10,6 +10,8 @@
  *   4. finish()        status 0 -> MPI_Finalize; anything else (unhandled exception, sys.exit(n),
  *                      KeyboardInterrupt) -> one line on stderr with the rank and the status,
  *                      then MPI_Abort(MPI_COMM_WORLD, status) so no other rank waits forever.
+ *                      The same runs from an on_exit() handler when libpython calls exit() itself
+ *                      (sys.exit(n) in a script or -c command: Py_Exit(n), no return to main).
  * The module (modules/mpi) sees pympi_launcher_owns_mpi and never initializes or finalizes MPI.
  */
 #include "config.h"
@@ -22,6 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -70,28 +75,68 @@ static void flush_c_streams(void)
     fflush(stderr);
 }
 
-static void finish(int status) __attribute__((noreturn));
-static void finish(int status)
+/* Before MPI_Abort: wait (at most 2 s) until whoever reads our stdout/stderr pipes (mpiexec's
+ * proxy) has read everything written so far. The abort request goes to the process manager on
+ * another channel, and hydra tears the job down without forwarding what is still in the pipes:
+ * the last lines (a traceback, the launcher's line) would be lost now and then. */
+static void drain_stdio(void)
 {
-    flush_c_streams();
-    if (status == 0) {
-        MPI_Finalize();
-        exit(0);
-    }
-    if (world_size == 1) {
-        /* A job of one behaves exactly like python3: same status, same signal. */
-        MPI_Finalize();
-        if (status == 128 + SIGINT) {
-            signal(SIGINT, SIG_DFL);
-            raise(SIGINT);
+    static const int fds[] = {STDOUT_FILENO, STDERR_FILENO};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+        struct stat st;
+        if (fstat(fds[i], &st) < 0 || !S_ISFIFO(st.st_mode)) continue;
+        for (int ms = 0; ms < 2000; ms++) {
+            int pending = 0;
+            if (ioctl(fds[i], FIONREAD, &pending) < 0 || pending <= 0) break;
+            struct timespec t = {0, 1000000};
+            nanosleep(&t, NULL);
         }
-        exit(status);
+    }
+}
+
+/* Finalize MPI (status 0, or a job of one rank) or abort the job (any other status). Runs
+ * once: from finish() after Py_RunMain() returned, or from the exit handler below when Python
+ * called exit() itself: sys.exit(n) in a script or -c command ends in Py_Exit(n) -> exit(n),
+ * never returning to main(). */
+static int mpi_done = 0;
+
+static void finish_mpi(int status)
+{
+    if (mpi_done) return;
+    mpi_done = 1;
+    flush_c_streams();
+    if (status == 0 || world_size == 1) {
+        /* A job of one behaves exactly like python3: same status (and signal, see finish). */
+        MPI_Finalize();
+        return;
     }
     fprintf(stderr, "python-mpi: rank %d of %d exited with status %d: aborting the job\n",
             world_rank, world_size, status);
     fflush(stderr);
+    drain_stdio();
     MPI_Abort(MPI_COMM_WORLD, status);
     _exit(status); /* not reached */
+}
+
+/* Only once Python has finalized (at_python_exit ran): an exit() from MPI_Abort (Comm.Abort())
+ * or from anything else while Python runs is left alone. */
+static int python_done = 0;
+
+static void at_process_exit(int status, void *arg)
+{
+    (void)arg;
+    if (python_done) finish_mpi(status);
+}
+
+static void finish(int status) __attribute__((noreturn));
+static void finish(int status)
+{
+    finish_mpi(status);
+    if (world_size == 1 && status == 128 + SIGINT) {
+        signal(SIGINT, SIG_DFL);
+        raise(SIGINT);
+    }
+    exit(status);
 }
 
 /* Runs at the very end of Python's finalization (Py_AtExit): Python's streams are flushed.
@@ -99,6 +144,7 @@ static void finish(int status)
  * which would leave the other ranks waiting: abort first. */
 static void at_python_exit(void)
 {
+    python_done = 1;
 #ifdef HAVE_PY_UNHANDLED_KEYBOARD_INTERRUPT
     if (_Py_UnhandledKeyboardInterrupt) {
         _Py_UnhandledKeyboardInterrupt = 0;
@@ -114,6 +160,7 @@ static void on_fatal_signal(int sig)
     char msg[96];
     int n = snprintf(msg, sizeof msg, "python-mpi: rank %d of %d: fatal signal %d\n", world_rank, world_size, sig);
     if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0) { /* nothing else to do */ }
+    drain_stdio(); /* async-signal-safe: fstat, ioctl, nanosleep */
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -250,6 +297,7 @@ static void init_python(int argc, char **argv)
 int main(int argc, char **argv)
 {
     init_mpi(&argc, &argv);
+    on_exit(at_process_exit, NULL);
     install_signal_handlers();
     init_python(argc, argv);
     finish(Py_RunMain());

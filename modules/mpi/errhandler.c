@@ -1,4 +1,5 @@
-/* errhandler.c: MPI.Errhandler. */
+/* errhandler.c: MPI.Errhandler: ERRHANDLER_NULL, ERRORS_RETURN, ERRORS_ARE_FATAL, Free.
+ * Comm.Get_errhandler/Set_errhandler/Call_errhandler live in comm.c (Win and File have theirs). */
 #include "pympi.h"
 
 PYMPI_DEFINE_KIND(Errhandler, MPI_Errhandler, MPI_ERRHANDLER_NULL, MPI_Errhandler);
@@ -15,6 +16,7 @@ static void errhandler_dealloc(PyMPIErrhandlerObject *self)
 static PyObject *errhandler_Free(PyObject *self, PyObject *u)
 {
     if (pympi_check_not_const(self, ((PyMPIErrhandlerObject *)self)->flags) < 0) return NULL;
+    if (H(self) == MPI_ERRHANDLER_NULL) { pympi_raise(MPI_ERR_ARG); return NULL; }
     if (CHKERR(MPI_Errhandler_free(&H(self)))) return NULL;
     Py_RETURN_NONE;
 }
@@ -49,3 +51,13 @@ int pympi_init_errhandler(PyObject *m)
 }
 
 PyObject *pympi_errhandler_new(MPI_Errhandler eh) { return pympi_handle_new(&PyMPIErrhandler_Type, &eh, PYMPI_OWNED); }
+
+int pympi_as_errhandler(PyObject *obj, MPI_Errhandler *out)
+{
+    if (!PyObject_TypeCheck(obj, &PyMPIErrhandler_Type)) {
+        PyErr_Format(PyExc_TypeError, "expected an Errhandler, got '%.200s'", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *out = H(obj);
+    return 0;
+}

@@ -299,6 +299,16 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
  * section below (keep sections apart so parallel work merges cleanly). ==== */
 
 /* ---- datatype.c, memory.c, status.c ---- */
+/* datatype.c: pympi_datatype_ref() gives the module constant for every predefined handle (alias
+ * names share one object: MPI.SIGNED_INT is MPI.INT) and a new non-owned object otherwise.
+ * Constructors return PYMPI_OWNED types; Fortran 90 parameterized types (Create_f90_*) are never
+ * owned nor freed. pympi_init_datatype() also adds _typecode(), _typedict, _typedict_c and
+ * _typedict_f, all derived from datatypes.def.
+ * memory.c: pympi_init_memory() adds Alloc_mem, Free_mem, Attach_buffer, Detach_buffer and
+ * Get_address. A memory object counts its live buffer exports and refuses release()/Free_mem()
+ * while one exists; memory from pympi_memory_new_raw() is never freed by the module, memory from
+ * Alloc_mem() is freed with MPI_Free_mem exactly once (Free_mem, release or dealloc).
+ * status.c: pympi_status_new(NULL) gives the empty status (ANY_SOURCE, ANY_TAG, SUCCESS). */
 
 
 /* ---- p2p.c, request.c, message.c, msgbuffer.c, msgpickle.c ---- */
@@ -343,9 +353,39 @@ PyObject *pympi_topocomm_neighbor_alltoall(PyObject *self, PyObject *const *args
 
 
 /* ---- comm.c, topo.c, group.c, info.c, errhandler.c, keyval.c ---- */
+/* Errhandler argument (TypeError if not an Errhandler). */
+int pympi_as_errhandler(PyObject *obj, MPI_Errhandler *out);
+/* A non-owned object of the right class around a communicator handle (callbacks, lookups):
+ * never frees it, never changes its error handler. */
+PyObject *pympi_comm_wrap(MPI_Comm comm);
+/* topo.c: module functions (Compute_dims), called from pympi_init_comm. */
+int pympi_init_topo(PyObject *m);
+/* Attributes (keyval.c). `handle` points to an MPI_Comm, MPI_Datatype or MPI_Win.
+ * pympi_attr_get: the value as mpi4py returns it (None when unset; ints for the predefined
+ * attributes, WIN_BASE as an address; the Python object for keyvals made by Create_keyval). */
+enum { PYMPI_ATTR_COMM, PYMPI_ATTR_DATATYPE, PYMPI_ATTR_WIN };
+PyObject *pympi_attr_get(int kind, void *handle, int keyval);
+int pympi_attr_set(int kind, void *handle, int keyval, PyObject *value);
+int pympi_attr_delete(int kind, void *handle, int keyval);
+/* An exception raised by a Python callback called from MPI: print its traceback to
+ * sys.stderr, clear it, and return the MPI error code the callback gives back to MPI. */
+int pympi_callback_error(void);
 
 
 /* ---- win.c, file.c, dynproc.c ---- */
+/* win.c: an Errhandler argument (TypeError otherwise); an optional Comm argument. 0/-1. */
+int pympi_rma_as_errhandler(PyObject *obj, MPI_Errhandler *out);
+int pympi_rma_comm_arg(PyObject *obj, MPI_Comm dflt, MPI_Comm *out);
+/* A METH_FASTCALL|METH_KEYWORDS method `wrapper` taking one required argument named `kw`
+ * (positional or keyword), implemented by the METH_O-style function `impl(self, arg)`. */
+#define PYMPI_ONEARG(wrapper, impl, fname, kw)                                                   \
+    static PyObject *wrapper(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn) \
+    {                                                                                             \
+        static const char *const kwlist[] = {kw, NULL};                                           \
+        PyObject *a[1];                                                                           \
+        if (pympi_parse(fname, kwlist, 1, args, nargs, kwn, a) < 0) return NULL;                  \
+        return impl(self, a[0]);                                                                  \
+    }
 
 
 #endif /* PYMPI_H */

@@ -43,8 +43,9 @@ _NUMPY_TO_MPI = {
 _NUMPY_CHARS = {'S': 'CHAR', 'U': 'WCHAR', 'V': 'BYTE'}
 
 # Predefined MPI datatypes and their NumPy dtypes (first match wins).
-# Pair types for MINLOC/MAXLOC are C structs, hence aligned records.
-_PAIR = dict(names=['f0', 'f1'], align=True)
+# Pair types for MINLOC/MAXLOC are C structs, hence aligned records
+# (numpy.dtype(spec, align=True) below: an 'align' key in the dict is ignored).
+_PAIR = dict(names=['f0', 'f1'])
 _MPI_TO_NUMPY = [
     ('CHAR', 'S1'),
     ('WCHAR', 'U1'),
@@ -146,7 +147,7 @@ def _named_to_numpy(datatype):
     for name, spec in _MPI_TO_NUMPY:
         candidate = getattr(MPI, name, None)
         if candidate and candidate == datatype:
-            return numpy.dtype(spec)
+            return numpy.dtype(spec, align=isinstance(spec, dict))
     raise ValueError(f'cannot convert MPI datatype {datatype.Get_name()!r}: '
                      f'no NumPy dtype')
 
@@ -156,17 +157,15 @@ def _record(datatype, fields):
     `datatype` as itemsize."""
     import numpy
     lb, extent = datatype.Get_extent()
-    if lb != 0:
-        raise ValueError(f'cannot convert MPI datatype with lower bound '
-                         f'{lb}: NumPy records start at 0')
-    if any(offset < 0 for _, offset in fields):
+    if lb < 0 or any(offset < 0 for _, offset in fields):
         raise ValueError('cannot convert MPI datatype with negative '
                          'displacements')
     return numpy.dtype({
         'names': [f'f{i}' for i in range(len(fields))],
         'formats': [dtype for dtype, _ in fields],
         'offsets': [offset for _, offset in fields],
-        'itemsize': extent,
+        # Leading padding is part of a NumPy record: it covers [0, ub).
+        'itemsize': lb + extent,
     })
 
 
@@ -199,6 +198,16 @@ def _subarray(base, sizes, subsizes, starts, order):
 
 def to_numpy_dtype(datatype):
     """Convert an MPI datatype to a NumPy dtype with the same layout."""
+    lb = datatype.Get_extent()[0]
+    if lb != 0:
+        # an array of such records would not have the datatype's stride
+        raise ValueError(f'cannot convert MPI datatype with lower bound '
+                         f'{lb}: NumPy records start at 0')
+    return _to_numpy(datatype)
+
+
+def _to_numpy(datatype):
+    """to_numpy_dtype() for a datatype that may be part of a larger one."""
     import numpy
     combiner = datatype.Get_envelope()[3]
     if combiner == MPI.COMBINER_NAMED:
@@ -211,7 +220,7 @@ def to_numpy_dtype(datatype):
                         MPI.COMBINER_INDEXED_BLOCK,
                         MPI.COMBINER_HINDEXED_BLOCK,
                         MPI.COMBINER_SUBARRAY, MPI.COMBINER_RESIZED):
-            base = to_numpy_dtype(types[0])
+            base = _to_numpy(types[0])
             size = base.itemsize
         if combiner == MPI.COMBINER_DUP:
             return base
@@ -245,7 +254,7 @@ def to_numpy_dtype(datatype):
         elif combiner == MPI.COMBINER_STRUCT:
             fields = []
             for length, offset, member in zip(ints[1:], addrs, types):
-                fields += _blocks(to_numpy_dtype(member), [length], [offset])
+                fields += _blocks(_to_numpy(member), [length], [offset])
         elif combiner == MPI.COMBINER_SUBARRAY:
             ndims = ints[0]
             sizes, subsizes, starts = (ints[1 + i * ndims:1 + (i + 1) * ndims]

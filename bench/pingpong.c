@@ -1,0 +1,50 @@
+/* pingpong.c: MPI_Send/MPI_Recv ping-pong between ranks 0 and 1, the C reference for
+ * pingpong.py. Prints, on rank 0, one line per size: "size one_way_seconds" (best of REPS). */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPS 5
+
+static long iterations(long size)
+{
+    long n = (1L << 26) / (size > 0 ? size : 1);
+    return n < 10 ? 10 : n > 10000 ? 10000 : n;
+}
+
+int main(int argc, char **argv)
+{
+    int rank;
+    long maxsize = argc > 1 ? atol(argv[1]) : 64L << 20;
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    char *buf = malloc((size_t)maxsize);
+    memset(buf, 1, (size_t)maxsize);
+    static const long sizes[] = {8, 64, 512, 4L << 10, 32L << 10, 256L << 10, 1L << 20,
+                                 8L << 20, 64L << 20};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0] && sizes[k] <= maxsize; k++) {
+        long size = sizes[k];
+        long n = iterations(size);
+        double best = 1e30;
+        for (int r = 0; r < REPS; r++) {
+            MPI_Barrier(MPI_COMM_WORLD);
+            double t0 = MPI_Wtime();
+            for (long i = 0; i < n; i++) {
+                if (rank == 0) {
+                    MPI_Send(buf, (int)size, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+                    MPI_Recv(buf, (int)size, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                } else if (rank == 1) {
+                    MPI_Recv(buf, (int)size, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                    MPI_Send(buf, (int)size, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+                }
+            }
+            double t = (MPI_Wtime() - t0) / (2.0 * n);
+            if (t < best) best = t;
+        }
+        if (rank == 0) printf("%ld %.9e\n", size, best);
+    }
+    free(buf);
+    MPI_Finalize();
+    return 0;
+}
