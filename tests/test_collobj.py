@@ -12,7 +12,12 @@ from mpi4py import MPI
 
 OBJECTS = [None, True, 0, -1, 7, 2 ** 70, -2 ** 63, 2 ** 63 - 1, 1.5, float('inf'), 'abc', b'xyz',
            [1, 2, 3], (1, 'a'), {'k': [1, 2]}, {1, 2}, 'x' * 10000, list(range(5000)),
-           np.arange(10)]
+           np.arange(10), [1, 'a', b'b', None, True, False, 2.5, -0.0], ('t', 1), {'a': 1, 2: 'b', None: 1.5},
+           [[1], [2]], '\ud800', [2 ** 70, 1], (), [], {}, 'é€', [1.0] * 200]
+
+
+class MyList(list):
+    pass
 
 
 def same(a, b):
@@ -43,6 +48,18 @@ class TestCollObj(unittest.TestCase):
         # the root gets a copy
         lst = [1, 2]
         self.assertIsNot(self.comm.bcast(lst), lst)
+
+    def test_copies_keep_types_and_sharing(self):
+        inner = [1]
+        got = self.comm.bcast([inner, inner])
+        self.assertIs(got[0], got[1])
+        got = self.comm.allgather(MyList([1, 2]))
+        self.assertTrue(all(type(g) is MyList and g == [1, 2] for g in got))
+        got = self.comm.bcast(float('nan'))
+        self.assertNotEqual(got, got)
+        got = self.comm.allreduce([True])
+        self.assertEqual(got, [True] * self.size)
+        self.assertIs(type(got[0]), bool)
 
     def test_gather(self):
         for obj in OBJECTS:

@@ -2,9 +2,12 @@
  * gather, scatter, allgather, alltoall, reduce, allreduce, barrier; Intracomm.scan, exscan;
  * Topocomm.neighbor_allgather, neighbor_alltoall).
  *
- * Objects travel as pickles (MPI.pickle); an exact int that fits 64 bits or an exact float
- * travels as its 8 bytes instead (no pickling for the commonest reductions). Each encoded
- * object has an 8-byte header: payload length << 2 | kind.
+ * Objects travel as pickles (MPI.pickle), except plain built-in values whose pickle round trip
+ * is exactly a copy: an exact int that fits 64 bits or an exact float travels as its 8 bytes,
+ * and None, bool, int, float, str, bytes, and flat lists, tuples and dicts of those (no nested
+ * containers, so no shared references to preserve) travel in a compact native form (processes
+ * of one job share byte order and type sizes). Each encoded object has an 8-byte header:
+ * payload length << 3 | kind.
  *
  * Two protocols:
  *  - Small-object exchange (intracommunicators: bcast, allgather, allreduce, scan, exscan):
@@ -41,6 +44,14 @@ static int cinfo_get(MPI_Comm comm, cinfo *c)
     return 0;
 }
 
+/* Blocking MPI calls release the GIL, except on a single-process intracommunicator, where
+ * they complete locally and dropping and retaking the GIL would cost more than the call. */
+#define CALL(c, stmt)                                   \
+    do {                                                \
+        if ((c)->size == 1 && !(c)->inter) { stmt; }    \
+        else PYMPI_NOGIL(stmt);                         \
+    } while (0)
+
 /* 1: the root; 0: another participant; -1: PROC_NULL in the root group of an intercomm. */
 static int root_role(const cinfo *c, int root, int *role)
 {
@@ -65,11 +76,12 @@ bad:
 /* ---- encoding ------------------------------------------------------------------------- */
 /* KIND_ERR: this process could not encode its object; it still takes part in the exchange
  * (so nobody waits forever) and the others raise when they meet it. */
-enum { KIND_PICKLE = 0, KIND_INT = 1, KIND_FLOAT = 2, KIND_ERR = 3 };
+enum { KIND_PICKLE = 0, KIND_INT = 1, KIND_FLOAT = 2, KIND_ERR = 3, KIND_NATIVE = 4 };
 #define HDR 8
 #define SLOT 256
 #define SLOT_DATA (SLOT - HDR)
 #define BCAST_SLOT 1024
+#define NATIVE_CAP (BCAST_SLOT - HDR) /* longest native encoding; longer objects are pickled */
 
 /* An encoded object: the payload is in `small` (int/float) or in the pinned pickle. */
 typedef struct {
@@ -77,8 +89,159 @@ typedef struct {
     const char *data;
     char small[8];
     PyObject *pickle;
+    char native[NATIVE_CAP];
     Py_buffer view;
 } enc;
+
+/* ---- native form of plain built-in values -------------------------------------------- */
+/* One value: a tag byte, then 8 bytes (i, d), or a 4-byte length and the bytes (s, b). */
+static Py_ssize_t native_scalar(PyObject *o, char *p, const char *end)
+{
+    if (o == Py_None || o == Py_True || o == Py_False) {
+        if (p + 1 > end) return -1;
+        *p = o == Py_None ? 'N' : o == Py_True ? 'T' : 'F';
+        return 1;
+    }
+    if (PyLong_CheckExact(o) || PyFloat_CheckExact(o)) {
+        if (p + 9 > end) return -1;
+        if (PyFloat_CheckExact(o)) {
+            double d = PyFloat_AS_DOUBLE(o);
+            *p = 'd';
+            memcpy(p + 1, &d, 8);
+            return 9;
+        }
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow || (v == -1 && PyErr_Occurred())) { PyErr_Clear(); return -1; }
+        int64_t x = v;
+        *p = 'i';
+        memcpy(p + 1, &x, 8);
+        return 9;
+    }
+    const char *data;
+    Py_ssize_t n;
+    char tag;
+    if (PyUnicode_CheckExact(o)) {
+        data = PyUnicode_AsUTF8AndSize(o, &n);
+        if (!data) { PyErr_Clear(); return -1; } /* e.g. lone surrogates: pickle copes */
+        tag = 's';
+    } else if (PyBytes_CheckExact(o)) {
+        data = PyBytes_AS_STRING(o);
+        n = PyBytes_GET_SIZE(o);
+        tag = 'b';
+    } else return -1;
+    if (n > end - p - 5) return -1;
+    uint32_t len = (uint32_t)n;
+    *p = tag;
+    memcpy(p + 1, &len, 4);
+    memcpy(p + 5, data, (size_t)n);
+    return 5 + n;
+}
+
+/* The native form of o into buf (at most cap bytes), or -1 when o has no native form. */
+static Py_ssize_t native_encode(PyObject *o, char *buf, Py_ssize_t cap)
+{
+    char *p = buf, *end = buf + cap;
+    Py_ssize_t n, k;
+    char tag;
+    if (PyList_CheckExact(o)) { tag = 'L'; n = PyList_GET_SIZE(o); }
+    else if (PyTuple_CheckExact(o)) { tag = 'U'; n = PyTuple_GET_SIZE(o); }
+    else if (PyDict_CheckExact(o)) { tag = 'D'; n = PyDict_GET_SIZE(o); }
+    else return native_scalar(o, p, end);
+    if (cap < 5 || n > (Py_ssize_t)UINT32_MAX) return -1;
+    uint32_t len = (uint32_t)n;
+    *p = tag;
+    memcpy(p + 1, &len, 4);
+    p += 5;
+    if (tag == 'D') {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(o, &pos, &key, &value)) {
+            if ((k = native_scalar(key, p, end)) < 0) return -1;
+            p += k;
+            if ((k = native_scalar(value, p, end)) < 0) return -1;
+            p += k;
+        }
+    } else {
+        PyObject **items = tag == 'L' ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if ((k = native_scalar(items[i], p, end)) < 0) return -1;
+            p += k;
+        }
+    }
+    return p - buf;
+}
+
+static PyObject *native_bad(void)
+{
+    PyErr_SetString(PyExc_RuntimeError, "object collective: corrupt native encoding");
+    return NULL;
+}
+
+static PyObject *native_scalar_decode(const char **pp, const char *end)
+{
+    const char *p = *pp;
+    if (p >= end) return native_bad();
+    switch (*p) {
+    case 'N': *pp = p + 1; Py_RETURN_NONE;
+    case 'T': *pp = p + 1; Py_RETURN_TRUE;
+    case 'F': *pp = p + 1; Py_RETURN_FALSE;
+    case 'i': case 'd': {
+        if (end - p < 9) return native_bad();
+        *pp = p + 9;
+        if (*p == 'd') {
+            double d;
+            memcpy(&d, p + 1, 8);
+            return PyFloat_FromDouble(d);
+        }
+        int64_t v;
+        memcpy(&v, p + 1, 8);
+        return PyLong_FromLongLong(v);
+    }
+    case 's': case 'b': {
+        uint32_t len;
+        if (end - p < 5) return native_bad();
+        memcpy(&len, p + 1, 4);
+        if ((Py_ssize_t)len > end - p - 5) return native_bad();
+        *pp = p + 5 + len;
+        return *p == 's' ? PyUnicode_DecodeUTF8(p + 5, len, NULL) : PyBytes_FromStringAndSize(p + 5, len);
+    }
+    default:
+        return native_bad();
+    }
+}
+
+static PyObject *native_decode(const char *p, Py_ssize_t size)
+{
+    const char *end = p + size;
+    if (size < 1) return native_bad();
+    char tag = *p;
+    if (tag != 'L' && tag != 'U' && tag != 'D') return native_scalar_decode(&p, end);
+    uint32_t n;
+    if (size < 5) return native_bad();
+    memcpy(&n, p + 1, 4);
+    if ((Py_ssize_t)n > size) return native_bad(); /* every item takes a byte at least */
+    p += 5;
+    PyObject *r = tag == 'L' ? PyList_New(n) : tag == 'U' ? PyTuple_New(n) : PyDict_New();
+    if (!r) return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        PyObject *x = native_scalar_decode(&p, end);
+        if (!x) goto fail;
+        if (tag == 'L') PyList_SET_ITEM(r, i, x);
+        else if (tag == 'U') PyTuple_SET_ITEM(r, i, x);
+        else {
+            PyObject *v = native_scalar_decode(&p, end);
+            int rc = v ? PyDict_SetItem(r, x, v) : -1;
+            Py_DECREF(x);
+            Py_XDECREF(v);
+            if (rc < 0) goto fail;
+        }
+    }
+    return r;
+fail:
+    Py_DECREF(r);
+    return NULL;
+}
 
 static int encode(PyObject *obj, enc *e)
 {
@@ -90,7 +253,7 @@ static int encode(PyObject *obj, enc *e)
             int64_t x = v;
             memcpy(e->small, &x, 8);
             e->data = e->small;
-            e->hdr = (8 << 2) | KIND_INT;
+            e->hdr = (8 << 3) | KIND_INT;
             return 0;
         }
         PyErr_Clear();
@@ -98,14 +261,20 @@ static int encode(PyObject *obj, enc *e)
         double d = PyFloat_AS_DOUBLE(obj);
         memcpy(e->small, &d, 8);
         e->data = e->small;
-        e->hdr = (8 << 2) | KIND_FLOAT;
+        e->hdr = (8 << 3) | KIND_FLOAT;
+        return 0;
+    }
+    Py_ssize_t n = native_encode(obj, e->native, NATIVE_CAP);
+    if (n >= 0) {
+        e->data = e->native;
+        e->hdr = ((int64_t)n << 3) | KIND_NATIVE;
         return 0;
     }
     e->pickle = pympi_dumps(obj);
     if (!e->pickle) return -1;
     if (PyObject_GetBuffer(e->pickle, &e->view, PyBUF_SIMPLE) < 0) { Py_CLEAR(e->pickle); return -1; }
     e->data = e->view.buf;
-    e->hdr = ((int64_t)e->view.len << 2) | KIND_PICKLE;
+    e->hdr = ((int64_t)e->view.len << 3) | KIND_PICKLE;
     return 0;
 }
 
@@ -137,13 +306,15 @@ static void enc_release(enc *e)
     }
 }
 
-static MPI_Count enc_len(int64_t hdr) { return (MPI_Count)(hdr >> 2); }
+static MPI_Count enc_len(int64_t hdr) { return (MPI_Count)(hdr >> 3); }
 
 /* The object of payload p under header hdr (a zero-length pickle is None: nothing was sent). */
 static PyObject *decode(int64_t hdr, const char *p)
 {
     MPI_Count n = enc_len(hdr);
-    switch ((int)(hdr & 3)) {
+    switch ((int)(hdr & 7)) {
+    case KIND_NATIVE:
+        return native_decode(p, (Py_ssize_t)n);
     case KIND_INT: {
         int64_t v;
         memcpy(&v, p, 8);
@@ -231,24 +402,24 @@ static PyObject *bcast_slot(const cinfo *c, PyObject *obj, int root)
         memcpy(slot, &hdr, HDR);
         if (enc_len(hdr) <= BCAST_SLOT - HDR) memcpy(slot + HDR, e.data, (size_t)enc_len(hdr));
     }
-    PYMPI_NOGIL(ierr = MPI_Bcast(slot, BCAST_SLOT, MPI_BYTE, root, c->comm));
+    CALL(c, ierr = MPI_Bcast(slot, BCAST_SLOT, MPI_BYTE, root, c->comm));
     if (CHKERR(ierr)) goto done;
     memcpy(&hdr, slot, HDR);
     MPI_Count n = enc_len(hdr);
     if (n <= BCAST_SLOT - HDR) {
         result = decode(hdr, slot + HDR); /* the root too gets a copy */
     } else if (c->rank == root) {
-        PYMPI_NOGIL(ierr = MPI_Bcast_c((void *)e.data, n, MPI_BYTE, root, c->comm));
+        CALL(c, ierr = MPI_Bcast_c((void *)e.data, n, MPI_BYTE, root, c->comm));
         if (!CHKERR(ierr)) result = decode(hdr, e.data);
     } else {
         PyObject *bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
         if (!bytes) {
             /* still take part, or the others would wait forever */
             char dummy;
-            PYMPI_NOGIL(ierr = MPI_Bcast_c(&dummy, 0, MPI_BYTE, root, c->comm));
+            CALL(c, ierr = MPI_Bcast_c(&dummy, 0, MPI_BYTE, root, c->comm));
             goto done;
         }
-        PYMPI_NOGIL(ierr = MPI_Bcast_c(PyBytes_AS_STRING(bytes), n, MPI_BYTE, root, c->comm));
+        CALL(c, ierr = MPI_Bcast_c(PyBytes_AS_STRING(bytes), n, MPI_BYTE, root, c->comm));
         if (!CHKERR(ierr)) result = decode(hdr, PyBytes_AS_STRING(bytes));
         Py_DECREF(bytes);
     }
@@ -271,7 +442,7 @@ static PyObject *bcast_inter(const cinfo *c, PyObject *obj, int root, int role)
         if (encode(obj, &e) < 0) return NULL;
         hdr = e.hdr;
     }
-    PYMPI_NOGIL(ierr = MPI_Bcast(&hdr, 1, MPI_INT64_T, root, c->comm));
+    CALL(c, ierr = MPI_Bcast(&hdr, 1, MPI_INT64_T, root, c->comm));
     if (CHKERR(ierr)) goto done;
     MPI_Count n = role == 0 ? enc_len(hdr) : 0;
     char *p = NULL;
@@ -281,7 +452,7 @@ static PyObject *bcast_inter(const cinfo *c, PyObject *obj, int root, int role)
         if (!bytes) n = 0; /* take part anyway; report after */
         else p = PyBytes_AS_STRING(bytes);
     }
-    PYMPI_NOGIL(ierr = MPI_Bcast_c(p, n, MPI_BYTE, root, c->comm));
+    CALL(c, ierr = MPI_Bcast_c(p, n, MPI_BYTE, root, c->comm));
     if (role == 0 && !bytes) goto done;
     if (CHKERR(ierr)) goto done;
     if (role == 0) result = decode(hdr, p);
@@ -353,7 +524,7 @@ static int ex_allgather(const cinfo *c, PyObject *obj, exch *x)
     memcpy(mine, &e.hdr, HDR);
     MPI_Count n = enc_len(e.hdr);
     if (n <= SLOT_DATA) memcpy(mine + HDR, e.data, (size_t)n);
-    PYMPI_NOGIL(ierr = MPI_Allgather(mine, SLOT, MPI_BYTE, x->slots, SLOT, MPI_BYTE, c->comm));
+    CALL(c, ierr = MPI_Allgather(mine, SLOT, MPI_BYTE, x->slots, SLOT, MPI_BYTE, c->comm));
     if (CHKERR(ierr)) goto fail;
     for (int i = 0; i < c->size; i++)
         if (enc_len(ex_hdr(x, i)) > SLOT_DATA) { x->big = 1; break; }
@@ -361,7 +532,7 @@ static int ex_allgather(const cinfo *c, PyObject *obj, exch *x)
         if (gathered_alloc(&x->g, c->size) < 0) { x->big = 0; goto fail_round2; }
         for (int i = 0; i < c->size; i++) x->g.hdrs[i] = ex_hdr(x, i);
         if (gathered_layout(&x->g, c->size) < 0) goto fail_round2;
-        PYMPI_NOGIL(ierr = MPI_Allgatherv_c(e.data, n, MPI_BYTE, x->g.buf, x->g.counts, x->g.displs, MPI_BYTE,
+        CALL(c, ierr = MPI_Allgatherv_c(e.data, n, MPI_BYTE, x->g.buf, x->g.counts, x->g.displs, MPI_BYTE,
                                             c->comm));
         if (CHKERR(ierr)) goto fail;
     }
@@ -411,16 +582,16 @@ static PyObject *gather_generic(const cinfo *c, PyObject *obj, int all, int root
         hdr = e.hdr;
     }
     if (gathered_alloc(&g, n) < 0) goto done;
-    if (all) PYMPI_NOGIL(ierr = MPI_Allgather(&hdr, 1, MPI_INT64_T, g.hdrs, 1, MPI_INT64_T, c->comm));
-    else PYMPI_NOGIL(ierr = MPI_Gather(&hdr, 1, MPI_INT64_T, g.hdrs, 1, MPI_INT64_T, root, c->comm));
+    if (all) CALL(c, ierr = MPI_Allgather(&hdr, 1, MPI_INT64_T, g.hdrs, 1, MPI_INT64_T, c->comm));
+    else CALL(c, ierr = MPI_Gather(&hdr, 1, MPI_INT64_T, g.hdrs, 1, MPI_INT64_T, root, c->comm));
     if (CHKERR(ierr)) goto done;
     if (gathered_layout(&g, n) < 0) goto done; /* no recovery from running out of memory here */
     const void *sbuf = sender ? e.data : NULL;
     MPI_Count scount = sender ? enc_len(hdr) : 0;
     if (all)
-        PYMPI_NOGIL(ierr = MPI_Allgatherv_c(sbuf, scount, MPI_BYTE, g.buf, g.counts, g.displs, MPI_BYTE, c->comm));
+        CALL(c, ierr = MPI_Allgatherv_c(sbuf, scount, MPI_BYTE, g.buf, g.counts, g.displs, MPI_BYTE, c->comm));
     else
-        PYMPI_NOGIL(ierr = MPI_Gatherv_c(sbuf, scount, MPI_BYTE, g.buf, g.counts, g.displs, MPI_BYTE, root, c->comm));
+        CALL(c, ierr = MPI_Gatherv_c(sbuf, scount, MPI_BYTE, g.buf, g.counts, g.displs, MPI_BYTE, root, c->comm));
     if (CHKERR(ierr)) goto done;
     if (receiver) result = gathered_list(&g, n);
     else { Py_INCREF(Py_None); result = Py_None; }
@@ -512,12 +683,12 @@ static PyObject *comm_scatter(ARGS)
             encode_items(a[0] ? a[0] : Py_None, c.rsize, &g, "scatter") < 0)
             goto done;
     }
-    PYMPI_NOGIL(ierr = MPI_Scatter(g.hdrs, 1, MPI_INT64_T, &hdr, 1, MPI_INT64_T, root, c.comm));
+    CALL(&c, ierr = MPI_Scatter(g.hdrs, 1, MPI_INT64_T, &hdr, 1, MPI_INT64_T, root, c.comm));
     if (CHKERR(ierr)) goto done;
     MPI_Count n = receiver ? enc_len(hdr) : 0;
     bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
     if (!bytes) goto done;
-    PYMPI_NOGIL(ierr = MPI_Scatterv_c(g.buf, g.counts, g.displs, MPI_BYTE, PyBytes_AS_STRING(bytes), n, MPI_BYTE,
+    CALL(&c, ierr = MPI_Scatterv_c(g.buf, g.counts, g.displs, MPI_BYTE, PyBytes_AS_STRING(bytes), n, MPI_BYTE,
                                       root, c.comm));
     if (CHKERR(ierr)) goto done;
     if (receiver) result = decode(hdr, PyBytes_AS_STRING(bytes));
@@ -540,9 +711,9 @@ static PyObject *comm_alltoall(ARGS)
     if (gathered_alloc(&s, c.rsize) < 0 || gathered_alloc(&r, c.rsize) < 0 ||
         encode_items(a[0], c.rsize, &s, "alltoall") < 0)
         goto done;
-    PYMPI_NOGIL(ierr = MPI_Alltoall(s.hdrs, 1, MPI_INT64_T, r.hdrs, 1, MPI_INT64_T, c.comm));
+    CALL(&c, ierr = MPI_Alltoall(s.hdrs, 1, MPI_INT64_T, r.hdrs, 1, MPI_INT64_T, c.comm));
     if (CHKERR(ierr) || gathered_layout(&r, c.rsize) < 0) goto done;
-    PYMPI_NOGIL(ierr = MPI_Alltoallv_c(s.buf, s.counts, s.displs, MPI_BYTE, r.buf, r.counts, r.displs, MPI_BYTE,
+    CALL(&c, ierr = MPI_Alltoallv_c(s.buf, s.counts, s.displs, MPI_BYTE, r.buf, r.counts, r.displs, MPI_BYTE,
                                        c.comm));
     if (CHKERR(ierr)) goto done;
     result = gathered_list(&r, c.rsize);
