@@ -126,12 +126,22 @@ class TestUserOp(unittest.TestCase):
             MPI.Op.Create(42)
 
     def test_many_ops(self):
-        # slots are reused after Free (and when an Op object dies)
+        # slots are reused after Free
         for _ in range(100):
             op = MPI.Op.Create(add_times_two, True)
             op.Free()
-        for _ in range(100):
-            MPI.Op.Create(add_times_two, True)
+
+    def test_copies(self):
+        # only Free() releases an Op: a copy outlives the original object
+        op = MPI.Op.Create(add_times_two, True)
+        copy = MPI.Op.f2py(op.py2f())
+        del op
+        b = np.ones(2)
+        copy.Reduce_local(np.ones(2), b)
+        self.assertEqual(list(b), [4, 4])
+        self.assertTrue(MPI.Op(copy).Is_commutative())
+        copy.Free()
+        self.assertFalse(copy)
 
     def test_reduce_local(self):
         op = MPI.Op.Create(add_times_two, commute=True)

@@ -62,6 +62,15 @@ int pympi_op_leave(void)
 /* ---- user-defined operations ---------------------------------------------------------- */
 #define PYMPI_MAX_USER_OPS 32
 static PyObject *user_funcs[PYMPI_MAX_USER_OPS];
+static MPI_Op user_handles[PYMPI_MAX_USER_OPS]; /* the MPI op of each slot (MPI_OP_NULL: free) */
+
+static int slot_of(MPI_Op op)
+{
+    if (op == MPI_OP_NULL) return -1;
+    for (int i = 0; i < PYMPI_MAX_USER_OPS; i++)
+        if (user_funcs[i] && user_handles[i] == op) return i;
+    return -1;
+}
 
 static void user_call(int id, void *in, void *inout, MPI_Count len, MPI_Datatype dt)
 {
@@ -107,11 +116,13 @@ static MPI_User_function_c *const user_fns[PYMPI_MAX_USER_OPS] = {
     user_fn_16, user_fn_17, user_fn_18, user_fn_19, user_fn_20, user_fn_21, user_fn_22, user_fn_23,
     user_fn_24, user_fn_25, user_fn_26, user_fn_27, user_fn_28, user_fn_29, user_fn_30, user_fn_31, };
 
-static void release_slot(PyMPIOpObject *self)
+/* Free() releases the slot of the op, found by handle so that copies (Op(op), f2py) work too. */
+static void release_slot(MPI_Op op)
 {
-    if (self->ob_usrid > 0) {
-        Py_CLEAR(user_funcs[self->ob_usrid - 1]);
-        self->ob_usrid = 0;
+    int i = slot_of(op);
+    if (i >= 0) {
+        Py_CLEAR(user_funcs[i]);
+        user_handles[i] = MPI_OP_NULL;
     }
 }
 
@@ -139,15 +150,15 @@ static PyObject *op_Create(PyObject *cls, PyObject *const *args, Py_ssize_t narg
     self->ob_func = a[0];
     Py_INCREF(a[0]);
     user_funcs[slot] = a[0];
+    user_handles[slot] = op;
     self->ob_usrid = slot + 1;
     return (PyObject *)self;
 }
 
+/* As every handle (pympi.h): only Free() releases the MPI op; a user op whose object dies
+ * un-freed keeps its slot and function, so copies of the handle stay usable. */
 static void op_dealloc(PyMPIOpObject *self)
 {
-    if ((self->flags & PYMPI_OWNED) && self->ob_mpi != MPI_OP_NULL && pympi_mpi_active())
-        MPI_Op_free(&self->ob_mpi);
-    release_slot(self);
     Py_XDECREF(self->ob_func);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -160,8 +171,10 @@ static PyObject *op_Free(PyObject *self, PyObject *u)
         PyErr_SetString(PyExc_ValueError, "Op.Free: the Op is OP_NULL (already freed?)");
         return NULL;
     }
+    MPI_Op h = o->ob_mpi;
     if (CHKERR(MPI_Op_free(&o->ob_mpi))) return NULL;
-    release_slot(o);
+    release_slot(h);
+    o->ob_usrid = 0;
     Py_CLEAR(o->ob_func);
     Py_RETURN_NONE;
 }
@@ -308,6 +321,8 @@ PyObject *pympi_op_apply(PyObject *op, PyObject *a, PyObject *b)
     PyMPIOpObject *o = (PyMPIOpObject *)op;
     if (o->ob_func) return PyObject_CallFunctionObjArgs(o->ob_func, a, b, Py_None, NULL); /* function(x, y, None) */
     MPI_Op h = o->ob_mpi;
+    int slot = (o->flags & PYMPI_CONST) ? -1 : slot_of(h); /* a copy of a user op */
+    if (slot >= 0) return PyObject_CallFunctionObjArgs(user_funcs[slot], a, b, Py_None, NULL);
     if (h == MPI_SUM) return PyNumber_Add(a, b);
     if (h == MPI_PROD) return PyNumber_Multiply(a, b);
     if (h == MPI_MAX || h == MPI_MIN) {
