@@ -1,5 +1,5 @@
 # Shared by ./setup and ./check. Idempotent: installs only missing packages, configures only once.
-PACKAGES="mpich libmpich-dev python3-dev python3-numpy autoconf automake libtool cmake pkg-config make gcc"
+PACKAGES="mpich libmpich-dev python3-dev python3-numpy autoconf automake libtool cmake pkg-config make gcc valgrind"
 
 install_packages() {
     missing=""

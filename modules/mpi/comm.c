@@ -94,10 +94,6 @@ static int comm_notnull(PyObject *self)
 
 static void comm_dealloc(PyMPICommObject *self)
 {
-    /* MPI_Comm_free only marks the communicator for deallocation once pending operations
-     * complete, so dropping an owned communicator is safe. */
-    if ((self->flags & PYMPI_OWNED) && self->ob_mpi != MPI_COMM_NULL && pympi_mpi_active())
-        MPI_Comm_free(&self->ob_mpi);
     Py_XDECREF(self->locks);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }

@@ -103,14 +103,6 @@ static PyObject *wrap_contents_type(MPI_Datatype t)
     return new_owned(MPI_SUCCESS, t);
 }
 
-static void datatype_dealloc(PyMPIDatatypeObject *self)
-{
-    if ((self->flags & PYMPI_OWNED) && self->ob_mpi != MPI_DATATYPE_NULL && pympi_mpi_active() &&
-        !is_predefined_handle(self->ob_mpi))
-        MPI_Type_free(&self->ob_mpi);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
 /* ---- argument helpers ------------------------------------------------------------------- */
 static int nonneg_int(PyObject *o, const char *what, int *out)
 {
@@ -1103,7 +1095,6 @@ static PyGetSetDef datatype_getset[] = {
 PyTypeObject PyMPIDatatype_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI.Datatype",
     .tp_basicsize = sizeof(PyMPIDatatypeObject),
-    .tp_dealloc = (destructor)datatype_dealloc,
     .tp_getset = datatype_getset,
     .tp_doc = "Datatype object: describes the layout of message data."};
 

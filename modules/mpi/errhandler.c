@@ -6,13 +6,6 @@ PYMPI_DEFINE_KIND(Errhandler, MPI_Errhandler, MPI_ERRHANDLER_NULL, MPI_Errhandle
 
 #define H(o) (((PyMPIErrhandlerObject *)(o))->ob_mpi)
 
-static void errhandler_dealloc(PyMPIErrhandlerObject *self)
-{
-    if ((self->flags & PYMPI_OWNED) && self->ob_mpi != MPI_ERRHANDLER_NULL && pympi_mpi_active())
-        MPI_Errhandler_free(&self->ob_mpi);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
 static PyObject *errhandler_Free(PyObject *self, PyObject *u)
 {
     if (pympi_check_not_const(self, ((PyMPIErrhandlerObject *)self)->flags) < 0) return NULL;
@@ -29,7 +22,6 @@ static PyMethodDef errhandler_methods[] = {
 PyTypeObject PyMPIErrhandler_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI.Errhandler",
     .tp_basicsize = sizeof(PyMPIErrhandlerObject),
-    .tp_dealloc = (destructor)errhandler_dealloc,
     .tp_methods = errhandler_methods,
     .tp_doc = "Errhandler object."};
 

@@ -8,14 +8,6 @@ PYMPI_DEFINE_KIND(Group, MPI_Group, MPI_GROUP_NULL, MPI_Group);
 #define H(o) (((PyMPIGroupObject *)(o))->ob_mpi)
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 
-static void group_dealloc(PyMPIGroupObject *self)
-{
-    if ((self->flags & PYMPI_OWNED) && self->ob_mpi != MPI_GROUP_NULL &&
-        self->ob_mpi != MPI_GROUP_EMPTY && pympi_mpi_active())
-        MPI_Group_free(&self->ob_mpi);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
 /* A new owned group of class tp (the class of `self` for instance methods, `cls` for class
  * methods, so subclasses are preserved). */
 static PyObject *group_result(PyTypeObject *tp, MPI_Group g)
@@ -269,7 +261,6 @@ static PyGetSetDef group_getset[] = {
 PyTypeObject PyMPIGroup_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI.Group",
     .tp_basicsize = sizeof(PyMPIGroupObject),
-    .tp_dealloc = (destructor)group_dealloc,
     .tp_methods = group_methods,
     .tp_getset = group_getset,
     .tp_doc = "Group of processes."};

@@ -9,13 +9,6 @@ PYMPI_DEFINE_KIND(Info, MPI_Info, MPI_INFO_NULL, MPI_Info);
 #define H(o) (((PyMPIInfoObject *)(o))->ob_mpi)
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 
-static void info_dealloc(PyMPIInfoObject *self)
-{
-    if ((self->flags & PYMPI_OWNED) && self->ob_mpi != MPI_INFO_NULL && pympi_mpi_active())
-        MPI_Info_free(&self->ob_mpi);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
 static PyObject *info_result(PyTypeObject *tp, MPI_Info info)
 {
     if (!PyType_IsSubtype(tp, &PyMPIInfo_Type)) tp = &PyMPIInfo_Type;
@@ -412,7 +405,6 @@ static PySequenceMethods info_as_sequence = {.sq_contains = info_contains};
 PyTypeObject PyMPIInfo_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI.Info",
     .tp_basicsize = sizeof(PyMPIInfoObject),
-    .tp_dealloc = (destructor)info_dealloc,
     .tp_methods = info_methods,
     .tp_as_mapping = &info_as_mapping,
     .tp_as_sequence = &info_as_sequence,

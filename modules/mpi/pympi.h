@@ -4,8 +4,9 @@
  *
  *  - Handle objects share one shape: PyObject_HEAD, the MPI handle `ob_mpi`, and `flags`.
  *    PYMPI_CONST marks the module constants (COMM_WORLD, INT, SUM, ...): they are never freed
- *    and cannot be modified. PYMPI_OWNED marks handles this module created: only those are
- *    freed, by Free() or, for handles whose free is local, when the object dies.
+ *    and cannot be modified. As in C and in mpi4py 3.1, a handle is released only by its
+ *    Free() (Close() for files): dropping the Python object never frees the MPI object, so
+ *    copies such as MPI.Intracomm(comm.Dup()) stay valid and nothing is freed twice.
  *    Nothing touches MPI after MPI_Finalize (pympi_mpi_active()).
  *  - Every MPI call goes through CHKERR(): a code other than MPI_SUCCESS raises MPI.Exception
  *    carrying that code, and CHKERR() is true so the caller returns its error value.
