@@ -25,6 +25,8 @@ from array import array
 
 from .. import MPI
 from ..MPI import ANY_SOURCE, ANY_TAG, PROC_NULL, Status
+# Names the API listing has in this module too (mpi4py re-exports them here).
+from ..MPI import _comm_lock, _commctx_inter, _typedict  # noqa: F401
 
 __all__ = ['Pickle', 'Request', 'Message', 'Comm', 'Intracomm', 'Intercomm']
 
