@@ -227,6 +227,32 @@ class TestObjectP2P(unittest.TestCase):
         self.assertEqual((st.source, st.tag), (self.source, 12))
         s.wait()
 
+    def test_irecv_then_blocking_send(self):
+        # As with a posted receive, a pending irecv gets matched while this rank blocks in a
+        # send that needs the peer's receive (ssend, a large send, Ssend), a Recv or a Wait.
+        comm = self.comm
+        big = 'b' * (1 << 20)
+        for send in (comm.ssend, comm.send):
+            r = comm.irecv(source=self.source, tag=13)
+            send(big, self.dest, 13)
+            self.assertEqual(r.wait(), big)
+        if self.size == 2:
+            if self.rank == 0:
+                r = comm.irecv(source=1, tag=14)
+                b = bytearray(3)
+                comm.Recv(b, 1, 15)  # rank 1 sends this after its ssend completed
+                self.assertEqual((b, r.wait()), (b'raw', 'obj'))
+            else:
+                comm.ssend('obj', 0, 14)
+                comm.Send(b'raw', 0, 15)
+        r1 = comm.irecv(source=self.source, tag=16)
+        r2 = comm.irecv(source=self.source, tag=17)
+        s = comm.issend(17, self.dest, 17)
+        comm.ssend(16, self.dest, 16)
+        self.assertEqual(r2.wait(), 17)
+        self.assertEqual(r1.wait(), 16)
+        s.wait()
+
     def test_sendrecv(self):
         comm = self.comm
         st = MPI.Status()

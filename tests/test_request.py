@@ -176,6 +176,7 @@ class TestRequest(unittest.TestCase):
         st = MPI.Status()
         self.assertEqual(MPI.Request.waitany(reqs, st), (1, 'seven'))
         self.assertEqual(st.tag, 7)
+        comm.Barrier()  # 'six' is sent only once every rank got 'seven'
         s2 = comm.isend('six', self.dest, 6)
         while True:
             idx, flag, obj = MPI.Request.testany(reqs)
@@ -282,6 +283,21 @@ class TestRequest(unittest.TestCase):
         with self.assertRaises(MPI.Exception) as cm:
             MPI.Prequest(r).Start()  # not persistent
         r.Wait()
+
+    def test_pending_on_freed_comm(self):
+        # a pending irecv whose communicator is freed fails on its own: other calls go on
+        c = self.comm.Dup()
+        r = c.irecv(source=self.source, tag=1)
+        c.Free()
+        b = bytearray(1)
+        rr = self.comm.Irecv(b, self.source, 5)
+        s = self.comm.Isend(b'x', self.dest, 5)
+        MPI.Request.Waitall([rr, s])  # progresses r meanwhile
+        self.assertEqual(b, b'x')
+        with self.assertRaises(MPI.Exception) as cm:
+            r.wait()
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_COMM)
+        self.assertEqual(r.test(), (True, None))
 
     def test_bad_arguments(self):
         comm = self.comm

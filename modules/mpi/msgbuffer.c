@@ -1,19 +1,25 @@
 /* msgbuffer.c: buffer specifications -> (address, count, datatype).
  *
  * Accepted forms for one buffer (upper-case methods):
- *   buf                            any contiguous buffer-protocol object; datatype from its
- *                                  PEP 3118 format, count = nbytes / itemsize
+ *   buf                            any contiguous buffer: datatype from its PEP 3118 format (every
+ *                                  C/C99 integer, real, complex, bool and char type MPICH has;
+ *                                  'Ns' strings are MPI_CHAR), count = nbytes / itemsize
  *   [buf, datatype]                count = nbytes / extent(datatype)
  *   [buf, count, datatype]         explicit count (elements of datatype)
  *   [buf, (count, displ), datatype]  displacement in elements of datatype
  *   [buf, count, displ, datatype]
- *   (tuples are accepted wherever lists are; a datatype may be given as a typecode string 'd')
- *   None                           empty message (for PROC_NULL peers)
- *   MPI.BOTTOM as buf              absolute addresses: [BOTTOM, count, datatype]
+ *   (tuples are accepted wherever lists are; a datatype may be a typecode string 'd', or None
+ *   for the buffer's own format; a count or displacement may be None)
+ *   None                           empty message (the p2p methods accept it with PROC_NULL only)
+ *   [MPI.BOTTOM, count, datatype]  absolute addresses (count 1 if omitted)
  *   MPI.IN_PLACE                   where the caller allows it (collectives)
+ * A "buffer" is a buffer-protocol object, else a DLPack provider (__dlpack__ and
+ * __dlpack_device__), else a __cuda_array_interface__ provider (mpi4py's order). Their memory is
+ * used by address: host memory works as any buffer; device memory is handed to MPI as is.
  * Errors: TypeError for a non-buffer, BufferError for a read-only receive buffer or a
- * non-contiguous object (from the exporter), ValueError for counts/displacements that do not
- * fit the buffer or lengths that are not a multiple of the datatype extent. */
+ * non-contiguous provider (or what the exporter raises), ValueError for counts/displacements that
+ * do not fit the buffer, lengths that are not a multiple of the datatype extent, or formats with no
+ * MPI datatype; MPI.Exception(ERR_TYPE) for DATATYPE_NULL (a freed datatype), as MPI would. */
 #include "pympi.h"
 
 /* ---- buffer providers --------------------------------------------------------- *

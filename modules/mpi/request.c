@@ -33,7 +33,7 @@ static inline int req_chk(int ierr)
 #define REQCHK(ierr) (req_chk(ierr) < 0)
 
 /* ---- object receive state --------------------------------------------------------- */
-enum { OBJ_PENDING, OBJ_MATCHED };
+enum { OBJ_PENDING, OBJ_MATCHED, OBJ_FAILED };
 
 typedef struct {
     PyObject_HEAD
@@ -46,6 +46,7 @@ typedef struct {
     void *addr;
     MPI_Count size;
     int busy;           /* a thread is probing for it (the GIL is released meanwhile) */
+    int err;            /* OBJ_FAILED: the MPI error class matching it failed with */
 } ObjRecv;
 
 static void objrecv_dealloc(ObjRecv *self)
@@ -77,6 +78,7 @@ static ObjRecv *objrecv_new(PyObject *buf)
     o->addr = NULL;
     o->size = 0;
     o->busy = 0;
+    o->err = MPI_SUCCESS;
     return o;
 }
 
@@ -176,9 +178,29 @@ int pympi_progress(void)
         if (i >= pympi_npending) continue; /* the list shrank meanwhile */
         PyMPIRequestObject *r = pending[i];
         Py_INCREF(r);
-        int rc = req_resolve(r, 0);
+        if (req_resolve(r, 0) < 0) {
+            /* The error belongs to that request (e.g. its communicator was freed): it fails,
+             * and completing it raises; the call that was progressing it goes on. */
+            ObjRecv *o = OBJRECV(r);
+            int code = MPI_ERR_OTHER;
+            PyObject *et, *ev, *tb;
+            PyErr_Fetch(&et, &ev, &tb);
+            PyErr_NormalizeException(&et, &ev, &tb);
+            if (ev && PyObject_TypeCheck(ev, (PyTypeObject *)pympi_Exception)) {
+                PyObject *v = PyObject_GetAttrString(ev, "ierr");
+                if (!v || pympi_int(v, MPI_ERR_OTHER, &code) < 0) code = MPI_ERR_OTHER;
+                Py_XDECREF(v);
+            }
+            Py_XDECREF(et); Py_XDECREF(ev); Py_XDECREF(tb);
+            PyErr_Clear();
+            pending_remove(r);
+            if (o && o->state == OBJ_PENDING) {
+                o->state = OBJ_FAILED;
+                o->err = code;
+                Py_CLEAR(o->comm);
+            }
+        }
         Py_DECREF(r);
-        if (rc < 0) return -1;
     }
     return 0;
 }
@@ -207,6 +229,12 @@ static PyObject *req_finish(PyMPIRequestObject *r, int want)
     if (r->ob_mpi != MPI_REQUEST_NULL || is_pending(r)) Py_RETURN_NONE;
     PyObject *result = NULL;
     ObjRecv *o = OBJRECV(r);
+    if (o && o->state == OBJ_FAILED) {
+        int code = o->err;
+        Py_CLEAR(r->ob_obj);
+        pympi_raise(code);
+        return NULL;
+    }
     if (want && o && o->state == OBJ_MATCHED) {
         result = pympi_objbuf_load(o->owner, o->addr, o->size);
     } else {
