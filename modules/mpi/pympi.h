@@ -144,6 +144,7 @@ typedef struct {
     MPI_Message ob_mpi;
     unsigned flags;
     PyObject *ob_buf;
+    MPI_Count ob_count; /* byte count of the matched message, from the probe status */
 } PyMPIMessageObject;
 typedef struct {
     PyObject_HEAD
@@ -242,7 +243,6 @@ PyObject *pympi_loads_obj(PyObject *bytes);
 /* Object send/recv helpers used by p2p.c, coll.c, message.c, request.c */
 PyObject *pympi_obj_send(MPI_Comm comm, PyObject *obj, int dest, int tag, int mode);
 PyObject *pympi_obj_recv(MPI_Comm comm, PyObject *buf, int source, int tag, MPI_Status *st);
-PyObject *pympi_obj_mrecv(MPI_Message *msg, MPI_Status *st);
 PyObject *pympi_obj_bcast(MPI_Comm comm, PyObject *obj, int root);
 /* Apply an Op (or a Python callable) to two Python objects: op(a, b). op.c */
 PyObject *pympi_op_apply(PyObject *op, PyObject *a, PyObject *b);
@@ -313,6 +313,32 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
 
 
 /* ---- p2p.c, request.c, message.c, msgbuffer.c, msgpickle.c ---- */
+/* Requests made here are PYMPI_OWNED: dropping one frees the MPI request; its buffers are
+ * released only once the operation is known complete (otherwise they are kept for good). */
+
+/* Receive a pickled object from a matched message of `size` bytes (MPI_MESSAGE_NO_PROC: None)
+ * into `buf` when it is a writable buffer of at least `size` bytes, else into new bytes. */
+PyObject *pympi_obj_mrecv(MPI_Message *msg, MPI_Count size, PyObject *buf, MPI_Status *st);
+/* Buffer for a matched object message: *owner is `buf` (pinned in *view) when usable, else a new
+ * bytes object (view->obj NULL). *addr is where to receive. */
+int pympi_objbuf_get(PyObject *buf, MPI_Count size, PyObject **owner, Py_buffer *view, void **addr);
+/* The object from `size` received bytes at `owner` (None for size 0). */
+PyObject *pympi_objbuf_load(PyObject *owner, void *addr, MPI_Count size);
+/* Comm.irecv: a Request delivering an object. Matched by probe (no size guess) as soon as a
+ * message is there: at once if it already arrived, otherwise when tested or waited for. */
+PyObject *pympi_request_objrecv(PyObject *comm, PyObject *buf, int source, int tag);
+/* Message.irecv: a Request receiving the matched message of `size` bytes. */
+PyObject *pympi_request_objmrecv(MPI_Message *msg, MPI_Count size, PyObject *buf);
+/* Pending irecvs (not matched yet) alive; while there are any, blocking calls poll with
+ * pympi_pwait()/pympi_progress() so that those receives get matched meanwhile. */
+extern Py_ssize_t pympi_npending;
+int pympi_progress(void);                         /* 0, or -1 with a Python error */
+int pympi_pwait(MPI_Request *req, MPI_Status *st); /* MPI_Wait that progresses them: MPI code */
+/* MPI_Mprobe (msg != NULL) or MPI_Probe that progresses them: MPI code, -1 on a Python error */
+int pympi_pmprobe(int source, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Status *st);
+/* Mprobe (block) or Improbe on comm: a Message of class tp (NULL: Message) remembering the
+ * byte count, or None when Improbe matched nothing. */
+PyObject *pympi_mprobe(PyTypeObject *tp, MPI_Comm comm, int source, int tag, MPI_Status *st, int block);
 
 
 /* ---- coll.c, collobj.c, op.c, msgvector.c ---- */
