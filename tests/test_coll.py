@@ -434,8 +434,9 @@ class TestCollErrors(unittest.TestCase):
             self.comm.Allgatherv(np.zeros(2), [np.zeros(2 * self.size), 'xx', None, MPI.DOUBLE])
         with self.assertRaises(BufferError):
             self.comm.Allreduce(np.zeros(1), b'12345678')
-        with self.assertRaises(ValueError):
+        with self.assertRaises(MPI.Exception) as cm:
             self.comm.Allreduce(np.zeros(1), [np.zeros(1), MPI.DATATYPE_NULL])
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TYPE)
 
     def test_in_place_not_allowed(self):
         with self.assertRaises(TypeError):

@@ -38,17 +38,18 @@ class TestP2P(unittest.TestCase):
 
     def test_send_modes_blocking(self):
         comm = self.comm
-        modes = [comm.Send, comm.Ssend]
-        if hasattr(MPI, 'Attach_buffer'):
-            modes.append(comm.Bsend)
-        for i, send in enumerate(modes):
-            rbuf = array.array('i', [0] * 10)
-            rreq = comm.Irecv(rbuf, self.source, i)
-            send(self.data(), self.dest, i)
-            st = MPI.Status()
-            rreq.Wait(st)
-            self.assertEqual(rbuf, self.expect(), send.__name__)
-            self.assertEqual((st.source, st.tag), (self.source, i))
+        MPI.Attach_buffer(bytearray(10 * 4 + MPI.BSEND_OVERHEAD))
+        try:
+            for i, send in enumerate([comm.Send, comm.Ssend, comm.Bsend]):
+                rbuf = array.array('i', [0] * 10)
+                rreq = comm.Irecv(rbuf, self.source, i)
+                send(self.data(), self.dest, i)
+                st = MPI.Status()
+                rreq.Wait(st)
+                self.assertEqual(rbuf, self.expect(), send.__name__)
+                self.assertEqual((st.source, st.tag), (self.source, i))
+        finally:
+            MPI.Detach_buffer()
 
     def test_rsend(self):
         comm = self.comm
