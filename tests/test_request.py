@@ -426,12 +426,16 @@ class TestGrequest(unittest.TestCase):
         with self.assertRaises(TypeError):
             MPI.Grequest.Start(None, None, None, args=5)
 
-    def test_dropped_grequest(self):
+    def test_free_grequest(self):
         log = []
         req = MPI.Grequest.Start(None, lambda: log.append('free'), None)
         req.Complete()
-        del req  # freed by its owner: the free callback runs
+        copy = MPI.Grequest(req)
+        del req  # dropping an object never frees the MPI request: the copy stays valid
+        self.assertEqual(log, [])
+        copy.Free()  # Free() does: the free callback runs
         self.assertEqual(log, ['free'])
+        self.assertFalse(copy)
 
 
 if __name__ == '__main__':

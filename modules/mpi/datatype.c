@@ -2,11 +2,11 @@
  * (_typedict, _typedict_c, _typedict_f, _typecode), derived-datatype constructors, envelope,
  * contents and decode(), Pack/Unpack (native and external32).
  *
- * Ownership: constructors return PYMPI_OWNED objects (freed by Free() or when they die). The
- * module constants are PYMPI_CONST. Types from Create_f90_* and Match_size are predefined in the
+ * Ownership: constructors return new handles, released by Free() only. The module constants
+ * are PYMPI_CONST. Types from Create_f90_* and Match_size are predefined in the
  * MPI sense: never owned, never freed (MPICH corrupts its handle pool if they are).
- * Datatypes returned by Get_contents()/decode() are new MPI references: owned when derived,
- * the module constant when named. */
+ * Datatypes returned by Get_contents()/decode() are new MPI references (Free() them) when
+ * derived, the module constant when named. */
 #include "pympi.h"
 
 PYMPI_DEFINE_KIND(Datatype, MPI_Datatype, MPI_DATATYPE_NULL, MPI_Type);

@@ -1,6 +1,6 @@
 /* group.c: MPI.Group: size/rank, rank translation, comparison, set operations (Union,
  * Intersection, Difference), subsets (Incl, Excl, Range_incl, Range_excl), Dup, Free;
- * GROUP_NULL and GROUP_EMPTY. Groups the module creates are owned and freed when they die. */
+ * GROUP_NULL and GROUP_EMPTY. Groups are released by Free() only. */
 #include "pympi.h"
 
 PYMPI_DEFINE_KIND(Group, MPI_Group, MPI_GROUP_NULL, MPI_Group);

@@ -28,7 +28,7 @@
 #include <mpi.h>
 
 /* ---- handle flags ---------------------------------------------------- */
-#define PYMPI_OWNED 0x1u /* created here: Free() and dealloc may free it */
+#define PYMPI_OWNED 0x1u /* created here (not a copy): owns what it pins, e.g. window memory */
 #define PYMPI_CONST 0x2u /* module constant: never freed, never modified */
 
 /* ---- error checking --------------------------------------------------- */
@@ -303,7 +303,7 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
 /* datatype.c: pympi_datatype_ref() gives the module constant for every predefined handle (alias
  * names share one object: MPI.SIGNED_INT is MPI.INT) and a new non-owned object otherwise.
  * Constructors return PYMPI_OWNED types; Fortran 90 parameterized types (Create_f90_*) are never
- * owned nor freed. pympi_init_datatype() also adds _typecode(), _typedict, _typedict_c and
+ * freed, not even by Free(). pympi_init_datatype() also adds _typecode(), _typedict, _typedict_c and
  * _typedict_f, all derived from datatypes.def.
  * memory.c: pympi_init_memory() adds Alloc_mem, Free_mem, Attach_buffer, Detach_buffer and
  * Get_address. A memory object counts its live buffer exports and refuses release()/Free_mem()
@@ -313,8 +313,8 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
 
 
 /* ---- p2p.c, request.c, message.c, msgbuffer.c, msgpickle.c ---- */
-/* Requests made here are PYMPI_OWNED: dropping one frees the MPI request; its buffers are
- * released only once the operation is known complete (otherwise they are kept for good). */
+/* Dropping a request never frees the MPI request (only Free() does); its buffers are released
+ * only once the operation is known complete (otherwise they are kept for good). */
 
 /* Receive a pickled object from a matched message of `size` bytes (MPI_MESSAGE_NO_PROC: None)
  * into `buf` when it is a writable buffer of at least `size` bytes, else into new bytes. */

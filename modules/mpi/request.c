@@ -307,7 +307,7 @@ PyObject *pympi_request_objmrecv(MPI_Message *msg, MPI_Count size, PyObject *buf
 
 /* Free the MPI request of `r` (when `free_it`) and release its buffers if the operation is known
  * to be over; if it may still be running, the buffers are kept for good (MPI may still use
- * them). Used by Free() and dealloc. */
+ * them). Used by Free() (free_it) and dealloc (not: handles are released only by Free()). */
 static int req_release(PyMPIRequestObject *r, int free_it)
 {
     int ierr = MPI_SUCCESS;
@@ -335,7 +335,7 @@ static void request_dealloc(PyMPIRequestObject *self)
     PyObject *et, *ev, *tb;
     PyErr_Fetch(&et, &ev, &tb);
     if (is_pending(self)) { pending_remove(self); Py_CLEAR(self->ob_obj); }
-    req_release(self, (self->flags & PYMPI_OWNED) != 0);
+    req_release(self, 0); /* only Free() frees the MPI request (a copy may still use it) */
     if (PyErr_Occurred()) PyErr_WriteUnraisable((PyObject *)self);
     PyErr_Restore(et, ev, tb);
     Py_CLEAR(self->ob_buf);
