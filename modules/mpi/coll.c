@@ -18,26 +18,21 @@
 #define ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
 
 /* ---- common parts ------------------------------------------------------------------ */
-typedef struct {
-    MPI_Comm comm;
-    int inter, size, rank;
-    int rsize; /* processes a blocked buffer addresses: remote size (inter) or size */
-} cinfo;
-
-static int cinfo_get(PyObject *self, cinfo *c)
+/* Communicator facts every collective needs (shared with collobj.c through pympi.h). */
+int pympi_cinfo_get(MPI_Comm comm, pympi_cinfo *c)
 {
-    c->comm = COMM(self);
-    if (CHKERR(MPI_Comm_test_inter(c->comm, &c->inter)) || CHKERR(MPI_Comm_size(c->comm, &c->size)) ||
-        CHKERR(MPI_Comm_rank(c->comm, &c->rank)))
+    c->comm = comm;
+    if (CHKERR(MPI_Comm_test_inter(comm, &c->inter)) || CHKERR(MPI_Comm_size(comm, &c->size)) ||
+        CHKERR(MPI_Comm_rank(comm, &c->rank)))
         return -1;
     c->rsize = c->size;
-    if (c->inter && CHKERR(MPI_Comm_remote_size(c->comm, &c->rsize))) return -1;
+    if (c->inter && CHKERR(MPI_Comm_remote_size(comm, &c->rsize))) return -1;
     return 0;
 }
 
 /* What this process is in a rooted collective: 1 the root, 0 another participant,
  * -1 nothing to do (PROC_NULL in the root group of an intercommunicator). */
-static int root_role(const cinfo *c, int root, int *role)
+int pympi_root_role(const pympi_cinfo *c, int root, int *role)
 {
     if (!c->inter) {
         if (root < 0 || root >= c->size) goto bad;
@@ -56,7 +51,6 @@ bad:
         PyErr_Format(PyExc_ValueError, "root %d out of range for a communicator of size %d", root, c->size);
     return -1;
 }
-
 /* All the buffers of one call. */
 typedef struct {
     pympi_msg s, r;
@@ -182,13 +176,13 @@ static PyObject *bcast(ARGS, int nb)
     static const char *const kwlist[] = {"buf", "root", NULL};
     PyObject *a[2];
     int root, role, ierr;
-    cinfo c;
+    pympi_cinfo c;
     bufs b;
     MPI_Request req = MPI_REQUEST_NULL;
     if (pympi_parse(nb ? "Ibcast" : "Bcast", kwlist, 1, args, nargs, kw, a) < 0 ||
         pympi_int(a[1], 0, &root) < 0)
         return NULL;
-    if (cinfo_get(self, &c) < 0 || root_role(&c, root, &role) < 0) return NULL;
+    if (pympi_cinfo_get(COMM(self), &c) < 0 || pympi_root_role(&c, root, &role) < 0) return NULL;
     bufs_init(&b);
     if (role >= 0 && pympi_msg_get(a[0], role ? PYMPI_SEND : PYMPI_RECV, &b.s) < 0) return NULL;
     COLLECTIVE(ALONE(c), ierr, nb, MPI_Bcast_c(b.s.addr, b.s.count, b.s.type, root, c.comm),
@@ -204,12 +198,12 @@ static PyObject *gather(ARGS, int nb, int v)
     static const char *const kwlist[] = {"sendbuf", "recvbuf", "root", NULL};
     PyObject *a[3];
     int root, role, ierr;
-    cinfo c;
+    pympi_cinfo c;
     bufs b;
     MPI_Request req = MPI_REQUEST_NULL;
     const char *fn = v ? NAME(nb, "Gatherv") : NAME(nb, "Gather");
     if (pympi_parse(fn, kwlist, 2, args, nargs, kw, a) < 0 || pympi_int(a[2], 0, &root) < 0) return NULL;
-    if (cinfo_get(self, &c) < 0 || root_role(&c, root, &role) < 0) return NULL;
+    if (pympi_cinfo_get(COMM(self), &c) < 0 || pympi_root_role(&c, root, &role) < 0) return NULL;
     bufs_init(&b);
     if (role == 1) {
         if (v ? pympi_vmsg_get(a[1], PYMPI_RECV, c.rsize, &b.rv) : pympi_msg_get_blocks(a[1], PYMPI_RECV, c.rsize, &b.r))
@@ -247,12 +241,12 @@ static PyObject *scatter(ARGS, int nb, int v)
     static const char *const kwlist[] = {"sendbuf", "recvbuf", "root", NULL};
     PyObject *a[3];
     int root, role, ierr;
-    cinfo c;
+    pympi_cinfo c;
     bufs b;
     MPI_Request req = MPI_REQUEST_NULL;
     const char *fn = v ? NAME(nb, "Scatterv") : NAME(nb, "Scatter");
     if (pympi_parse(fn, kwlist, 2, args, nargs, kw, a) < 0 || pympi_int(a[2], 0, &root) < 0) return NULL;
-    if (cinfo_get(self, &c) < 0 || root_role(&c, root, &role) < 0) return NULL;
+    if (pympi_cinfo_get(COMM(self), &c) < 0 || pympi_root_role(&c, root, &role) < 0) return NULL;
     bufs_init(&b);
     if (role == 1) {
         if (v ? pympi_vmsg_get(a[0], PYMPI_SEND, c.rsize, &b.sv) : pympi_msg_get_blocks(a[0], PYMPI_SEND, c.rsize, &b.s))
@@ -291,11 +285,11 @@ static PyObject *allgather(ARGS, int nb, int v)
     static const char *const kwlist[] = {"sendbuf", "recvbuf", NULL};
     PyObject *a[2];
     int ierr;
-    cinfo c;
+    pympi_cinfo c;
     bufs b;
     MPI_Request req = MPI_REQUEST_NULL;
     const char *fn = v ? NAME(nb, "Allgatherv") : NAME(nb, "Allgather");
-    if (pympi_parse(fn, kwlist, 2, args, nargs, kw, a) < 0 || cinfo_get(self, &c) < 0) return NULL;
+    if (pympi_parse(fn, kwlist, 2, args, nargs, kw, a) < 0 || pympi_cinfo_get(COMM(self), &c) < 0) return NULL;
     bufs_init(&b);
     if (v ? pympi_vmsg_get(a[1], PYMPI_RECV, c.rsize, &b.rv) : pympi_msg_get_blocks(a[1], PYMPI_RECV, c.rsize, &b.r))
         goto fail;
@@ -329,10 +323,10 @@ static PyObject *alltoall(ARGS, int nb, int kind)
                                             {"Ialltoall", "Ialltoallv", "Ialltoallw"}};
     PyObject *a[2];
     int ierr;
-    cinfo c;
+    pympi_cinfo c;
     bufs b;
     MPI_Request req = MPI_REQUEST_NULL;
-    if (pympi_parse(names[nb][kind], kwlist, 2, args, nargs, kw, a) < 0 || cinfo_get(self, &c) < 0) return NULL;
+    if (pympi_parse(names[nb][kind], kwlist, 2, args, nargs, kw, a) < 0 || pympi_cinfo_get(COMM(self), &c) < 0) return NULL;
     int srole = PYMPI_SEND | (c.inter ? 0 : PYMPI_ALLOW_INPLACE);
     bufs_init(&b);
     if (kind == 0) {
@@ -382,13 +376,13 @@ static PyObject *reduce(ARGS, int nb)
     PyObject *a[4];
     int root, role, ierr, user;
     MPI_Op op;
-    cinfo c;
+    pympi_cinfo c;
     bufs b;
     MPI_Request req = MPI_REQUEST_NULL;
     if (pympi_parse(NAME(nb, "Reduce"), kwlist, 2, args, nargs, kw, a) < 0 || pympi_int(a[3], 0, &root) < 0 ||
         get_op(a[2], &op, &user) < 0)
         return NULL;
-    if (cinfo_get(self, &c) < 0 || root_role(&c, root, &role) < 0) return NULL;
+    if (pympi_cinfo_get(COMM(self), &c) < 0 || pympi_root_role(&c, root, &role) < 0) return NULL;
     bufs_init(&b);
     MPI_Count count = 0;
     MPI_Datatype type = MPI_BYTE;
@@ -485,11 +479,11 @@ static PyObject *reduce_scatter_block(ARGS, int nb)
     PyObject *a[3];
     int ierr, user;
     MPI_Op op;
-    cinfo c;
+    pympi_cinfo c;
     bufs b;
     MPI_Request req = MPI_REQUEST_NULL;
     if (pympi_parse(fn, kwlist, 2, args, nargs, kw, a) < 0 || get_op(a[2], &op, &user) < 0 ||
-        cinfo_get(self, &c) < 0)
+        pympi_cinfo_get(COMM(self), &c) < 0)
         return NULL;
     bufs_init(&b);
     if (pympi_msg_get(a[1], PYMPI_RECV, &b.r) < 0 ||
@@ -526,11 +520,11 @@ static PyObject *reduce_scatter(ARGS, int nb)
     PyObject *a[4];
     int ierr, user;
     MPI_Op op;
-    cinfo c;
+    pympi_cinfo c;
     bufs b;
     MPI_Request req = MPI_REQUEST_NULL;
     if (pympi_parse(fn, kwlist, 2, args, nargs, kw, a) < 0 || get_op(a[3], &op, &user) < 0 ||
-        cinfo_get(self, &c) < 0)
+        pympi_cinfo_get(COMM(self), &c) < 0)
         return NULL;
     bufs_init(&b);
     if (pympi_msg_get(a[1], PYMPI_RECV, &b.r) < 0 ||

@@ -28,22 +28,6 @@
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 #define ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
 
-typedef struct {
-    MPI_Comm comm;
-    int inter, size, rank, rsize; /* rsize: remote size (inter) or size */
-} cinfo;
-
-static int cinfo_get(MPI_Comm comm, cinfo *c)
-{
-    c->comm = comm;
-    if (CHKERR(MPI_Comm_test_inter(comm, &c->inter)) || CHKERR(MPI_Comm_size(comm, &c->size)) ||
-        CHKERR(MPI_Comm_rank(comm, &c->rank)))
-        return -1;
-    c->rsize = c->size;
-    if (c->inter && CHKERR(MPI_Comm_remote_size(comm, &c->rsize))) return -1;
-    return 0;
-}
-
 /* Blocking MPI calls release the GIL, except on a single-process intracommunicator, where
  * they complete locally and dropping and retaking the GIL would cost more than the call. */
 #define CALL(c, stmt)                                   \
@@ -51,27 +35,6 @@ static int cinfo_get(MPI_Comm comm, cinfo *c)
         if ((c)->size == 1 && !(c)->inter) { stmt; }    \
         else PYMPI_NOGIL(stmt);                         \
     } while (0)
-
-/* 1: the root; 0: another participant; -1: PROC_NULL in the root group of an intercomm. */
-static int root_role(const cinfo *c, int root, int *role)
-{
-    if (!c->inter) {
-        if (root < 0 || root >= c->size) goto bad;
-        *role = root == c->rank;
-    } else if (root == MPI_ROOT) *role = 1;
-    else if (root == MPI_PROC_NULL) *role = -1;
-    else if (root >= 0 && root < c->rsize) *role = 0;
-    else goto bad;
-    return 0;
-bad:
-    /* bad input: ValueError before MPI is called (docs/DESIGN.md), on every process alike */
-    if (c->inter)
-        PyErr_Format(PyExc_ValueError, "root %d: expected MPI.ROOT, MPI.PROC_NULL or a rank of the remote "
-                     "group (size %d)", root, c->rsize);
-    else
-        PyErr_Format(PyExc_ValueError, "root %d out of range for a communicator of size %d", root, c->size);
-    return -1;
-}
 
 /* ---- encoding ------------------------------------------------------------------------- */
 /* KIND_ERR: this process could not encode its object; it still takes part in the exchange
@@ -388,7 +351,7 @@ static PyObject *gathered_list(gathered *g, int n)
 }
 
 /* ---- bcast ---------------------------------------------------------------------------- */
-static PyObject *bcast_slot(const cinfo *c, PyObject *obj, int root)
+static PyObject *bcast_slot(const pympi_cinfo *c, PyObject *obj, int root)
 {
     char slot[BCAST_SLOT];
     enc e;
@@ -432,7 +395,7 @@ done:
 }
 
 /* intercommunicator: size, then data */
-static PyObject *bcast_inter(const cinfo *c, PyObject *obj, int root, int role)
+static PyObject *bcast_inter(const pympi_cinfo *c, PyObject *obj, int root, int role)
 {
     enc e;
     int ierr;
@@ -465,9 +428,9 @@ done:
 
 PyObject *pympi_obj_bcast(MPI_Comm comm, PyObject *obj, int root)
 {
-    cinfo c;
+    pympi_cinfo c;
     int role;
-    if (cinfo_get(comm, &c) < 0 || root_role(&c, root, &role) < 0) return NULL;
+    if (pympi_cinfo_get(comm, &c) < 0 || pympi_root_role(&c, root, &role) < 0) return NULL;
     if (!c.inter) return bcast_slot(&c, obj, root);
     return bcast_inter(&c, obj, root, role);
 }
@@ -510,7 +473,7 @@ static void ex_free(exch *x)
     if (x->big) gathered_free(&x->g);
 }
 
-static int ex_allgather(const cinfo *c, PyObject *obj, exch *x)
+static int ex_allgather(const pympi_cinfo *c, PyObject *obj, exch *x)
 {
     enc e;
     char mine[SLOT];
@@ -567,7 +530,7 @@ done:
 /* ---- sizes-then-data gather/allgather (any communicator) ------------------------------- */
 /* all: allgather (root and role ignored); otherwise gather to root with this process's role.
  * Returns the list at receivers, None elsewhere. */
-static PyObject *gather_generic(const cinfo *c, PyObject *obj, int all, int root, int role)
+static PyObject *gather_generic(const pympi_cinfo *c, PyObject *obj, int all, int root, int role)
 {
     enc e;
     int ierr;
@@ -603,8 +566,8 @@ done:
 
 static PyObject *obj_allgather(MPI_Comm comm, PyObject *obj)
 {
-    cinfo c;
-    if (cinfo_get(comm, &c) < 0) return NULL;
+    pympi_cinfo c;
+    if (pympi_cinfo_get(comm, &c) < 0) return NULL;
     if (c.inter) return gather_generic(&c, obj, 1, 0, 0);
     exch x;
     if (ex_allgather(&c, obj, &x) < 0) return NULL;
@@ -623,9 +586,9 @@ static PyObject *comm_gather(ARGS)
     static const char *const kwlist[] = {"sendobj", "root", NULL};
     PyObject *a[2];
     int root, role;
-    cinfo c;
+    pympi_cinfo c;
     if (pympi_parse("gather", kwlist, 1, args, nargs, kw, a) < 0 || pympi_int(a[1], 0, &root) < 0) return NULL;
-    if (cinfo_get(COMM(self), &c) < 0 || root_role(&c, root, &role) < 0) return NULL;
+    if (pympi_cinfo_get(COMM(self), &c) < 0 || pympi_root_role(&c, root, &role) < 0) return NULL;
     return gather_generic(&c, a[0], 0, root, role);
 }
 
@@ -671,9 +634,9 @@ static PyObject *comm_scatter(ARGS)
     static const char *const kwlist[] = {"sendobj", "root", NULL};
     PyObject *a[2];
     int root, role, ierr;
-    cinfo c;
+    pympi_cinfo c;
     if (pympi_parse("scatter", kwlist, 0, args, nargs, kw, a) < 0 || pympi_int(a[1], 0, &root) < 0) return NULL;
-    if (cinfo_get(COMM(self), &c) < 0 || root_role(&c, root, &role) < 0) return NULL;
+    if (pympi_cinfo_get(COMM(self), &c) < 0 || pympi_root_role(&c, root, &role) < 0) return NULL;
     gathered g = {0};
     PyObject *result = NULL, *bytes = NULL;
     int64_t hdr = 0;
@@ -704,8 +667,8 @@ static PyObject *comm_alltoall(ARGS)
     static const char *const kwlist[] = {"sendobj", NULL};
     PyObject *a[1];
     int ierr;
-    cinfo c;
-    if (pympi_parse("alltoall", kwlist, 1, args, nargs, kw, a) < 0 || cinfo_get(COMM(self), &c) < 0) return NULL;
+    pympi_cinfo c;
+    if (pympi_parse("alltoall", kwlist, 1, args, nargs, kw, a) < 0 || pympi_cinfo_get(COMM(self), &c) < 0) return NULL;
     gathered s = {0}, r = {0};
     PyObject *result = NULL;
     if (gathered_alloc(&s, c.rsize) < 0 || gathered_alloc(&r, c.rsize) < 0 ||
@@ -774,10 +737,10 @@ static PyObject *comm_allreduce(ARGS)
 {
     static const char *const kwlist[] = {"sendobj", "op", NULL};
     PyObject *a[2];
-    cinfo c;
+    pympi_cinfo c;
     if (pympi_parse("allreduce", kwlist, 1, args, nargs, kw, a) < 0) return NULL;
     PyObject *op = get_op(a[1]);
-    if (!op || cinfo_get(COMM(self), &c) < 0) return NULL;
+    if (!op || pympi_cinfo_get(COMM(self), &c) < 0) return NULL;
     if (c.inter) return reduce_list(gather_generic(&c, a[0], 1, 0, 0), op);
     exch x;
     if (ex_allgather(&c, a[0], &x) < 0) return NULL;
@@ -791,10 +754,10 @@ static PyObject *comm_reduce(ARGS)
     static const char *const kwlist[] = {"sendobj", "op", "root", NULL};
     PyObject *a[3];
     int root, role;
-    cinfo c;
+    pympi_cinfo c;
     if (pympi_parse("reduce", kwlist, 1, args, nargs, kw, a) < 0 || pympi_int(a[2], 0, &root) < 0) return NULL;
     PyObject *op = get_op(a[1]);
-    if (!op || cinfo_get(COMM(self), &c) < 0 || root_role(&c, root, &role) < 0) return NULL;
+    if (!op || pympi_cinfo_get(COMM(self), &c) < 0 || pympi_root_role(&c, root, &role) < 0) return NULL;
     PyObject *list = gather_generic(&c, a[0], 0, root, role);
     if (list == Py_None || !list) return list;
     return reduce_list(list, op);
@@ -804,10 +767,10 @@ static PyObject *scan(ARGS, int exclusive)
 {
     static const char *const kwlist[] = {"sendobj", "op", NULL};
     PyObject *a[2];
-    cinfo c;
+    pympi_cinfo c;
     if (pympi_parse(exclusive ? "exscan" : "scan", kwlist, 1, args, nargs, kw, a) < 0) return NULL;
     PyObject *op = get_op(a[1]);
-    if (!op || cinfo_get(COMM(self), &c) < 0) return NULL;
+    if (!op || pympi_cinfo_get(COMM(self), &c) < 0) return NULL;
     if (c.inter) return pympi_raise(MPI_ERR_COMM), NULL;
     exch x;
     if (ex_allgather(&c, a[0], &x) < 0) return NULL;

@@ -342,6 +342,16 @@ PyObject *pympi_mprobe(PyTypeObject *tp, MPI_Comm comm, int source, int tag, MPI
 
 
 /* ---- coll.c, collobj.c, op.c, msgvector.c ---- */
+/* coll.c: what the collectives (buffers and objects) need to know of a communicator;
+ * rsize is the remote size (intercommunicators) or the size. */
+typedef struct {
+    MPI_Comm comm;
+    int inter, size, rank, rsize;
+} pympi_cinfo;
+int pympi_cinfo_get(MPI_Comm comm, pympi_cinfo *c);
+/* 1: the root, 0: another participant, -1: PROC_NULL in the root group of an intercomm;
+ * ValueError for a root out of range. */
+int pympi_root_role(const pympi_cinfo *c, int root, int *role);
 /* Blocked spec (BufSpecB) of a collective: the buffer holds `blocks` equal blocks, one per
  * process; on success m->count is the count of ONE block. An explicit count in the spec
  * ([data, count, type]) is already per block. msgvector.c */
