@@ -270,8 +270,6 @@ class TestCommAttr(BaseAttr, unittest.TestCase):
         comm.Free()
 
 
-@unittest.skipUnless(hasattr(MPI.Datatype, 'Get_attr') and hasattr(MPI.Datatype, 'Dup'),
-                     'Datatype attribute methods not wired in')
 class TestDatatypeAttr(BaseAttr, unittest.TestCase):
     cls = MPI.Datatype
 
@@ -300,7 +298,6 @@ class TestDatatypeAttr(BaseAttr, unittest.TestCase):
             MPI.DATATYPE_NULL.Get_attr(k)
 
 
-@unittest.skipUnless(hasattr(MPI.Win, 'Create') and hasattr(MPI.Win, 'Get_attr'), 'Win.Create not available')
 class TestWinAttr(BaseAttr, unittest.TestCase):
     cls = MPI.Win
 

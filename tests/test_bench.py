@@ -55,8 +55,6 @@ class TestHelloworld(unittest.TestCase):
                 bench.main(['nosuchbench'])
 
 
-@unittest.skipUnless(hasattr(MPI.Comm, 'Sendrecv'),
-                     'MPI.Comm.Sendrecv not implemented yet')
 class TestRingtest(unittest.TestCase):
 
     def test_ring(self):

@@ -796,7 +796,6 @@ class TestAddress(unittest.TestCase):
         t.Free()
 
 
-@unittest.skipUnless(hasattr(MPI.Datatype, 'Get_attr'), 'attribute methods come from keyval.c')
 class TestAttrTable(unittest.TestCase):
 
     def test_present(self):

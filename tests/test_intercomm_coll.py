@@ -12,7 +12,6 @@ import mpitest
 from mpi4py import MPI
 
 WORLD = MPI.COMM_WORLD
-HAVE_INTERCOMM = hasattr(WORLD, 'Split') and hasattr(MPI.Intracomm, 'Create_intercomm')
 
 
 def make_intercomm():
@@ -32,8 +31,6 @@ def run(comm, nb, method, *args, **kw):
 
 
 @unittest.skipUnless(WORLD.size >= 2, 'needs 2 processes')
-@unittest.skipUnless(HAVE_INTERCOMM, 'Comm.Split / Intracomm.Create_intercomm not in this build '
-                     '(communicator management is another part of the module)')
 class BaseInter:
     NB = False
 
@@ -185,8 +182,6 @@ class TestInterNonblocking(BaseInter, unittest.TestCase):
 
 
 @unittest.skipUnless(WORLD.size >= 2, 'needs 2 processes')
-@unittest.skipUnless(HAVE_INTERCOMM, 'Comm.Split / Intracomm.Create_intercomm not in this build '
-                     '(communicator management is another part of the module)')
 class TestInterObjects(unittest.TestCase):
 
     @classmethod

@@ -86,7 +86,6 @@ class TestManualIO(unittest.TestCase):
         data = numpy.fromfile(os.path.join(self.dir, 'datafile.contig'), dtype=int)
         self.assertEqual(list(data), [r for r in range(size) for _ in range(10)])
 
-    @unittest.skipUnless(hasattr(MPI.Datatype, 'Create_vector'), 'Datatype.Create_vector is not in this build')
     def test_noncontiguous_io(self):
         self.run_example(NONCONTIG)
         size = self.comm.size

@@ -306,7 +306,6 @@ class TestBufferAttach(unittest.TestCase):
         with self.assertRaises(TypeError):
             MPI.Attach_buffer()
 
-    @unittest.skipUnless(hasattr(MPI.Comm, 'Bsend'), 'Comm.Bsend comes from p2p.c')
     def test_bsend(self):
         comm = MPI.COMM_WORLD
         buf = bytearray(MPI.BSEND_OVERHEAD + 64)

@@ -65,7 +65,6 @@ class TestP2P(unittest.TestCase):
         rreq.Wait()
         self.assertEqual(rbuf, self.expect())
 
-    @unittest.skipUnless(hasattr(MPI, 'Attach_buffer'), 'MPI.Attach_buffer is not available')
     def test_bsend_attached(self):
         comm = self.comm
         buf = bytearray(1 << 16)

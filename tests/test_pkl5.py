@@ -10,10 +10,6 @@ import mpitest
 from mpi4py import MPI
 from mpi4py.util import pkl5
 
-P2P = ('Isend', 'Issend', 'Ibsend', 'Irecv', 'Mprobe', 'Improbe')
-HAVE_P2P = all(hasattr(MPI.Comm, name) for name in P2P) and \
-    hasattr(MPI.Message, 'Recv')
-
 
 class TestPickle(unittest.TestCase):
 
@@ -59,8 +55,6 @@ class TestPickle(unittest.TestCase):
         self.assertEqual(pkl5._load(inline, parts), b'x' * (pkl5._INLINE_MAX + 1))
 
 
-@unittest.skipUnless(HAVE_P2P, 'nonblocking/matched-probe point-to-point '
-                     'not implemented yet in MPI')
 class TestComm(unittest.TestCase):
 
     def setUp(self):

@@ -315,7 +315,6 @@ class TestWin(unittest.TestCase):
         finally:
             win.Free()
 
-    @unittest.skipUnless(hasattr(MPI.Win, 'Create_keyval'), 'Win keyvals come from keyval.c (not in this build)')
     def test_keyval(self):
         win = MPI.Win.Create(None, comm=MPI.COMM_SELF)
         k = MPI.Win.Create_keyval()
