@@ -204,16 +204,18 @@ static int add_package_path(void)
     PyObject *path = PySys_GetObject("path"); /* borrowed */
     PyObject *dir = PyUnicode_DecodeFSDefault(package_dir());
     if (!path || !dir) { Py_XDECREF(dir); return -1; }
+    PyObject *suffix = PyUnicode_FromString("-packages"); /* site-packages, dist-packages */
+    if (!suffix) { Py_DECREF(dir); return -1; }
     int contains = PySequence_Contains(path, dir);
     Py_ssize_t where = PyList_GET_SIZE(path);
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(path); i++) {
         PyObject *item = PyList_GET_ITEM(path, i);
-        if (!PyUnicode_Check(item)) continue;
-        if (PyUnicode_Tailmatch(item, PyUnicode_FromString("-packages"), 0, PY_SSIZE_T_MAX, 1) > 0) {
+        if (PyUnicode_Check(item) && PyUnicode_Tailmatch(item, suffix, 0, PY_SSIZE_T_MAX, 1) > 0) {
             where = i;
             break;
         }
     }
+    Py_DECREF(suffix);
     int rc = contains ? 0 : PyList_Insert(path, where, dir);
     Py_DECREF(dir);
     return rc;
