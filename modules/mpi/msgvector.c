@@ -220,6 +220,27 @@ static int get_data(PyObject *data, int role, pympi_vmsg *m, int *unchecked)
     return 0;
 }
 
+/* Every non-empty block must lie inside the buffer. v specs: one datatype, displacements in
+ * units of `extent`; w specs (m->types set): a datatype per block, byte displacements. */
+static int check_blocks(const pympi_vmsg *m, int blocks, MPI_Aint extent)
+{
+    for (int i = 0; i < blocks; i++) {
+        MPI_Count end;
+        if (!m->counts[i]) continue;
+        MPI_Datatype type = m->types ? m->types[i] : m->type;
+        MPI_Aint disp = (MPI_Aint)(m->displs[i] * extent);
+        if (span(type, disp, m->counts[i], &end) < 0) return -1;
+        if (end > m->view.len || end < 0) {
+            PyErr_Format(PyExc_ValueError,
+                         "message: block %d (count %lld, byte displacement %lld) does not fit a "
+                         "buffer of %zd bytes",
+                         i, (long long)m->counts[i], (long long)disp, m->view.len);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void vmsg_init(pympi_vmsg *m)
 {
     m->addr = NULL;
@@ -295,19 +316,8 @@ int pympi_vmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m)
     }
     if (data == Py_None) {
         if (check_none_empty(m, blocks) < 0) goto fail;
-    } else if (!unchecked) {
-        for (int i = 0; i < blocks; i++) {
-            MPI_Count end;
-            if (!m->counts[i]) continue;
-            if (span(m->type, (MPI_Aint)(m->displs[i] * extent), m->counts[i], &end) < 0) goto fail;
-            if (end > m->view.len || end < 0) {
-                PyErr_Format(PyExc_ValueError,
-                             "message: block %d (count %lld, displacement %lld) does not fit a "
-                             "buffer of %zd bytes",
-                             i, (long long)m->counts[i], (long long)m->displs[i], m->view.len);
-                goto fail;
-            }
-        }
+    } else if (!unchecked && check_blocks(m, blocks, extent) < 0) {
+        goto fail;
     }
     return 0;
 fail:
@@ -380,19 +390,8 @@ int pympi_wmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m)
     if (get_data(data, role, m, &unchecked) < 0) goto fail;
     if (data == Py_None) {
         if (check_none_empty(m, blocks) < 0) goto fail;
-    } else if (!unchecked) {
-        for (int i = 0; i < blocks; i++) {
-            MPI_Count end;
-            if (!m->counts[i]) continue;
-            if (span(m->types[i], m->displs[i], m->counts[i], &end) < 0) goto fail;
-            if (end > m->view.len || end < 0) {
-                PyErr_Format(PyExc_ValueError,
-                             "message: block %d (count %lld, byte displacement %lld) does not fit "
-                             "a buffer of %zd bytes",
-                             i, (long long)m->counts[i], (long long)m->displs[i], m->view.len);
-                goto fail;
-            }
-        }
+    } else if (!unchecked && check_blocks(m, blocks, 1) < 0) {
+        goto fail;
     }
     return 0;
 fail:
