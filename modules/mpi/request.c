@@ -279,8 +279,12 @@ int pympi_pmprobe(int source, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Stat
 /* ---- creation, deallocation --------------------------------------------------------- */
 PyObject *pympi_request_new(PyTypeObject *tp, MPI_Request req, PyObject *buf)
 {
-    PyObject *o = pympi_handle_new(tp, &req, PYMPI_OWNED);
+    /* What pympi_handle_new() does, without its search for the family's handle layout: every
+     * request class has the PyMPIRequestObject layout (made on every nonblocking call). */
+    PyObject *o = tp->tp_alloc(tp, 0);
     if (!o) { Py_XDECREF(buf); return NULL; }
+    REQ(o)->ob_mpi = req;
+    REQ(o)->flags = PYMPI_OWNED;
     REQ(o)->ob_buf = buf; /* stolen */
     return o;
 }
