@@ -3,7 +3,7 @@
  * Blocking calls parse their buffer spec into a pympi_msg on the stack (no Python objects are
  * made) and run without the GIL; the int-count MPI call is used when the count fits, the MPI-4
  * large-count (_c) call otherwise. Nonblocking and persistent calls keep the pinned buffer in the
- * request (ob_buf). A buffer spec of None is only accepted with MPI.PROC_NULL as the peer. */
+ * request (ob_view). A buffer spec of None is only accepted with MPI.PROC_NULL as the peer. */
 #include "pympi.h"
 
 #define COMM(o) (((PyMPICommObject *)(o))->ob_mpi)
@@ -79,9 +79,7 @@ static PyObject *p2p_isend(PyObject *self, PyObject *const *args, Py_ssize_t nar
     else
         ierr = fc(m.addr, m.count, m.type, dest, tag, comm, &req);
     if (CHKERR(ierr)) { pympi_msg_release(&m); return NULL; }
-    PyObject *keep = pympi_msg_keep(&m);
-    if (!keep) { pympi_msg_release(&m); return NULL; }
-    return pympi_request_new(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, keep);
+    return pympi_request_new_msg(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, &m);
 }
 
 #define SEND_METHOD(name, mode)                                                                    \
@@ -159,9 +157,7 @@ static PyObject *p2p_irecv(PyObject *self, PyObject *const *args, Py_ssize_t nar
             ierr = MPI_Irecv_c(m.addr, m.count, m.type, source, tag, comm, &req);
     }
     if (CHKERR(ierr)) { pympi_msg_release(&m); return NULL; }
-    PyObject *keep = pympi_msg_keep(&m);
-    if (!keep) { pympi_msg_release(&m); return NULL; }
-    return pympi_request_new(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, keep);
+    return pympi_request_new_msg(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, &m);
 }
 
 static PyObject *comm_Irecv(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)

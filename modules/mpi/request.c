@@ -221,6 +221,14 @@ int pympi_pwait(MPI_Request *req, MPI_Status *st)
     }
 }
 
+/* The operation is over: release what the request kept for it. */
+static void req_drop_bufs(PyMPIRequestObject *r)
+{
+    if (r->ob_view.obj) PyBuffer_Release(&r->ob_view);
+    Py_CLEAR(r->ob_buf);
+    Py_CLEAR(r->ob_obj);
+}
+
 /* After completion calls: once the handle is MPI_REQUEST_NULL the operation is over, so what the
  * request kept is released. Returns the received object (new reference) when `want`, else None
  * (new reference); NULL on error. */
@@ -241,16 +249,14 @@ static PyObject *req_finish(PyMPIRequestObject *r, int want)
         result = Py_None;
         Py_INCREF(result);
     }
-    Py_CLEAR(r->ob_buf);
-    Py_CLEAR(r->ob_obj);
+    req_drop_bufs(r);
     return result;
 }
 
 static void req_finish_quiet(PyMPIRequestObject *r)
 {
     if (r->ob_mpi != MPI_REQUEST_NULL || is_pending(r)) return;
-    Py_CLEAR(r->ob_buf);
-    Py_CLEAR(r->ob_obj);
+    req_drop_bufs(r);
 }
 
 int pympi_pmprobe(int source, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Status *st)
@@ -289,6 +295,15 @@ PyObject *pympi_request_new(PyTypeObject *tp, MPI_Request req, PyObject *buf)
     return o;
 }
 
+PyObject *pympi_request_new_msg(PyTypeObject *tp, MPI_Request req, pympi_msg *m)
+{
+    PyObject *o = pympi_request_new(tp, req, NULL);
+    if (!o) { pympi_msg_release(m); return NULL; }
+    REQ(o)->ob_view = m->view;
+    m->view.obj = NULL;
+    return o;
+}
+
 PyObject *pympi_request_objrecv(PyObject *comm, PyObject *buf, int source, int tag)
 {
     PyObject *r = pympi_request_new(&PyMPIRequest_Type, MPI_REQUEST_NULL, NULL);
@@ -322,7 +337,7 @@ static int req_release(PyMPIRequestObject *r, int free_it)
     int ierr = MPI_SUCCESS;
     if (r->ob_mpi != MPI_REQUEST_NULL && pympi_mpi_active()) {
         int done = 1;
-        if (!PyObject_TypeCheck(r, &PyMPIGrequest_Type) && (r->ob_buf || r->ob_obj)) {
+        if (!PyObject_TypeCheck(r, &PyMPIGrequest_Type) && (r->ob_buf || r->ob_obj || r->ob_view.obj)) {
             done = 0;
             if (MPI_Request_get_status(r->ob_mpi, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) done = 0;
         }
@@ -330,12 +345,10 @@ static int req_release(PyMPIRequestObject *r, int free_it)
         if (!done) {
             r->ob_buf = NULL; /* leaked on purpose */
             r->ob_obj = NULL;
+            r->ob_view.obj = NULL; /* the buffer stays pinned for good */
         }
     }
-    if (r->ob_mpi == MPI_REQUEST_NULL) {
-        Py_CLEAR(r->ob_buf);
-        Py_CLEAR(r->ob_obj);
-    }
+    if (r->ob_mpi == MPI_REQUEST_NULL) req_drop_bufs(r);
     return ierr;
 }
 
@@ -347,8 +360,7 @@ static void request_dealloc(PyMPIRequestObject *self)
     req_release(self, 0); /* only Free() frees the MPI request (a copy may still use it) */
     if (PyErr_Occurred()) PyErr_WriteUnraisable((PyObject *)self);
     PyErr_Restore(et, ev, tb);
-    Py_CLEAR(self->ob_buf);
-    Py_CLEAR(self->ob_obj);
+    req_drop_bufs(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
