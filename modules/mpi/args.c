@@ -6,6 +6,15 @@
 
 static int kw_index(const char *const *kwlist, PyObject *key)
 {
+    /* Keyword names are nearly always compact ASCII strings, whose data is a NUL-terminated C
+     * string: strcmp() it directly (PyUnicode_CompareWithASCIIString is several times dearer).
+     * Anything else (a non-ASCII name, a str subclass) takes the general comparison. */
+    if (PyUnicode_CheckExact(key) && PyUnicode_IS_COMPACT_ASCII(key)) {
+        const char *k = (const char *)PyUnicode_DATA(key);
+        for (int i = 0; kwlist[i]; i++)
+            if (strcmp(k, kwlist[i]) == 0) return i;
+        return -1;
+    }
     for (int i = 0; kwlist[i]; i++)
         if (PyUnicode_CompareWithASCIIString(key, kwlist[i]) == 0) return i;
     return -1;

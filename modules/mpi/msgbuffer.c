@@ -235,9 +235,11 @@ done:
     return rc;
 }
 
-int pympi_getbuffer(PyObject *obj, Py_buffer *view, int writable)
+/* `want_format` 0: the caller has a datatype and never reads view->format, so it is not asked
+ * for. Exporters may skip work then: NumPy builds its format string on every export. */
+static int getbuffer_flags(PyObject *obj, Py_buffer *view, int writable, int want_format)
 {
-    int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    int flags = PyBUF_ANY_CONTIGUOUS | (want_format ? PyBUF_FORMAT : 0) | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_CheckBuffer(obj)) return PyObject_GetBuffer(obj, view, flags);
     if (!str_cai) {
         str_dlpack = PyUnicode_InternFromString("__dlpack__");
@@ -252,6 +254,11 @@ int pympi_getbuffer(PyObject *obj, Py_buffer *view, int writable)
     PyErr_Format(PyExc_TypeError, "message: expected a buffer object (or a buffer spec list), got '%.200s'",
                  Py_TYPE(obj)->tp_name);
     return -1;
+}
+
+int pympi_getbuffer(PyObject *obj, Py_buffer *view, int writable)
+{
+    return getbuffer_flags(obj, view, writable, 1);
 }
 
 /* ---- PEP 3118 format -> datatype ------------------------------------------- */
@@ -444,7 +451,8 @@ int pympi_msg_get(PyObject *spec, int role, pympi_msg *m)
         return -1;
     }
     if (!bottom && !none) {
-        if (pympi_getbuffer(data, &m->view, writable) < 0) return -1;
+        /* the format is only needed when no datatype was given */
+        if (getbuffer_flags(data, &m->view, writable, t == MPI_DATATYPE_NULL) < 0) return -1;
         if (t == MPI_DATATYPE_NULL && (t = pympi_format_datatype(m->view.format)) == MPI_DATATYPE_NULL) goto fail;
     }
     MPI_Count lb = 0, extent = 0, off;

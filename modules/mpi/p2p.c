@@ -3,7 +3,7 @@
  * Blocking calls parse their buffer spec into a pympi_msg on the stack (no Python objects are
  * made) and run without the GIL; the int-count MPI call is used when the count fits, the MPI-4
  * large-count (_c) call otherwise. Nonblocking and persistent calls keep the pinned buffer in the
- * request (ob_buf). A buffer spec of None is only accepted with MPI.PROC_NULL as the peer. */
+ * request (ob_view). A buffer spec of None is only accepted with MPI.PROC_NULL as the peer. */
 #include "pympi.h"
 
 #define COMM(o) (((PyMPICommObject *)(o))->ob_mpi)
@@ -72,14 +72,14 @@ static PyObject *p2p_isend(PyObject *self, PyObject *const *args, Py_ssize_t nar
     MPI_Comm comm = COMM(self);
     const isend_fn fi = persistent ? init_i[mode] : isend_i[mode];
     const isend_c_fn fc = persistent ? init_c[mode] : isend_c[mode];
+    /* Nonblocking and persistent-init calls are local (they never wait for another process or
+     * thread), so the GIL is kept: releasing it would cost more than the call itself. */
     if (PYMPI_FITS_INT(m.count))
-        PYMPI_NOGIL(ierr = fi(m.addr, (int)m.count, m.type, dest, tag, comm, &req));
+        ierr = fi(m.addr, (int)m.count, m.type, dest, tag, comm, &req);
     else
-        PYMPI_NOGIL(ierr = fc(m.addr, m.count, m.type, dest, tag, comm, &req));
+        ierr = fc(m.addr, m.count, m.type, dest, tag, comm, &req);
     if (CHKERR(ierr)) { pympi_msg_release(&m); return NULL; }
-    PyObject *keep = pympi_msg_keep(&m);
-    if (!keep) { pympi_msg_release(&m); return NULL; }
-    return pympi_request_new(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, keep);
+    return pympi_request_new_msg(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, &m);
 }
 
 #define SEND_METHOD(name, mode)                                                                    \
@@ -144,21 +144,20 @@ static PyObject *p2p_irecv(PyObject *self, PyObject *const *args, Py_ssize_t nar
     if (pympi_int(a[1], MPI_ANY_SOURCE, &source) < 0 || pympi_int(a[2], MPI_ANY_TAG, &tag) < 0) return NULL;
     if (p2p_msg(a[0], PYMPI_RECV, source, &m) < 0) return NULL;
     MPI_Comm comm = COMM(self);
+    /* local calls (see p2p_isend): the GIL is kept */
     if (persistent) {
         if (PYMPI_FITS_INT(m.count))
-            PYMPI_NOGIL(ierr = MPI_Recv_init(m.addr, (int)m.count, m.type, source, tag, comm, &req));
+            ierr = MPI_Recv_init(m.addr, (int)m.count, m.type, source, tag, comm, &req);
         else
-            PYMPI_NOGIL(ierr = MPI_Recv_init_c(m.addr, m.count, m.type, source, tag, comm, &req));
+            ierr = MPI_Recv_init_c(m.addr, m.count, m.type, source, tag, comm, &req);
     } else {
         if (PYMPI_FITS_INT(m.count))
-            PYMPI_NOGIL(ierr = MPI_Irecv(m.addr, (int)m.count, m.type, source, tag, comm, &req));
+            ierr = MPI_Irecv(m.addr, (int)m.count, m.type, source, tag, comm, &req);
         else
-            PYMPI_NOGIL(ierr = MPI_Irecv_c(m.addr, m.count, m.type, source, tag, comm, &req));
+            ierr = MPI_Irecv_c(m.addr, m.count, m.type, source, tag, comm, &req);
     }
     if (CHKERR(ierr)) { pympi_msg_release(&m); return NULL; }
-    PyObject *keep = pympi_msg_keep(&m);
-    if (!keep) { pympi_msg_release(&m); return NULL; }
-    return pympi_request_new(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, keep);
+    return pympi_request_new_msg(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, &m);
 }
 
 static PyObject *comm_Irecv(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)

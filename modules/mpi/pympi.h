@@ -138,6 +138,8 @@ typedef struct {
     unsigned flags;
     PyObject *ob_buf;   /* keeps communication buffers alive until completion */
     PyObject *ob_obj;   /* lower-case receive: object state (see msgpickle.c) */
+    Py_buffer ob_view;  /* p2p nonblocking calls: their pinned buffer, held directly (no keeper
+                         * object to make); view.obj NULL when none. Released with ob_buf. */
 } PyMPIRequestObject;
 typedef struct {
     PyObject_HEAD
@@ -221,6 +223,8 @@ void pympi_msg_release(pympi_msg *m);
 PyObject *pympi_msg_keep(pympi_msg *m);
 /* Combine several kept objects (or NULLs) into one reference holder. Steals references. */
 PyObject *pympi_keep2(PyObject *a, PyObject *b);
+/* request.c: a request holding the pinned buffer of *m in ob_view (moved: m->view.obj becomes NULL). */
+PyObject *pympi_request_new_msg(PyTypeObject *tp, MPI_Request req, pympi_msg *m);
 /* Datatype for a PEP 3118 format string, or MPI_DATATYPE_NULL (with ValueError set). */
 MPI_Datatype pympi_format_datatype(const char *format);
 extern PyObject *pympi_BOTTOM, *pympi_IN_PLACE;

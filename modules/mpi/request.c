@@ -221,6 +221,14 @@ int pympi_pwait(MPI_Request *req, MPI_Status *st)
     }
 }
 
+/* The operation is over: release what the request kept for it. */
+static void req_drop_bufs(PyMPIRequestObject *r)
+{
+    if (r->ob_view.obj) PyBuffer_Release(&r->ob_view);
+    Py_CLEAR(r->ob_buf);
+    Py_CLEAR(r->ob_obj);
+}
+
 /* After completion calls: once the handle is MPI_REQUEST_NULL the operation is over, so what the
  * request kept is released. Returns the received object (new reference) when `want`, else None
  * (new reference); NULL on error. */
@@ -241,22 +249,25 @@ static PyObject *req_finish(PyMPIRequestObject *r, int want)
         result = Py_None;
         Py_INCREF(result);
     }
-    Py_CLEAR(r->ob_buf);
-    Py_CLEAR(r->ob_obj);
+    req_drop_bufs(r);
     return result;
 }
 
 static void req_finish_quiet(PyMPIRequestObject *r)
 {
     if (r->ob_mpi != MPI_REQUEST_NULL || is_pending(r)) return;
-    Py_CLEAR(r->ob_buf);
-    Py_CLEAR(r->ob_obj);
+    req_drop_bufs(r);
 }
 
 int pympi_pmprobe(int source, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Status *st)
 {
     int flag = 0, ierr;
     if (!pympi_npending) {
+        /* A message already there is matched by the nonblocking probe with the GIL held (the
+         * cheaper way); only when there is none yet does the blocking probe release it. */
+        if (msg) ierr = MPI_Improbe(source, tag, comm, &flag, msg, st);
+        else ierr = MPI_Iprobe(source, tag, comm, &flag, st);
+        if (ierr != MPI_SUCCESS || flag) return ierr;
         PYMPI_NOGIL(ierr = msg ? MPI_Mprobe(source, tag, comm, msg, st) : MPI_Probe(source, tag, comm, st));
         return ierr;
     }
@@ -274,9 +285,22 @@ int pympi_pmprobe(int source, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Stat
 /* ---- creation, deallocation --------------------------------------------------------- */
 PyObject *pympi_request_new(PyTypeObject *tp, MPI_Request req, PyObject *buf)
 {
-    PyObject *o = pympi_handle_new(tp, &req, PYMPI_OWNED);
+    /* What pympi_handle_new() does, without its search for the family's handle layout: every
+     * request class has the PyMPIRequestObject layout (made on every nonblocking call). */
+    PyObject *o = tp->tp_alloc(tp, 0);
     if (!o) { Py_XDECREF(buf); return NULL; }
+    REQ(o)->ob_mpi = req;
+    REQ(o)->flags = PYMPI_OWNED;
     REQ(o)->ob_buf = buf; /* stolen */
+    return o;
+}
+
+PyObject *pympi_request_new_msg(PyTypeObject *tp, MPI_Request req, pympi_msg *m)
+{
+    PyObject *o = pympi_request_new(tp, req, NULL);
+    if (!o) { pympi_msg_release(m); return NULL; }
+    REQ(o)->ob_view = m->view;
+    m->view.obj = NULL;
     return o;
 }
 
@@ -313,7 +337,7 @@ static int req_release(PyMPIRequestObject *r, int free_it)
     int ierr = MPI_SUCCESS;
     if (r->ob_mpi != MPI_REQUEST_NULL && pympi_mpi_active()) {
         int done = 1;
-        if (!PyObject_TypeCheck(r, &PyMPIGrequest_Type) && (r->ob_buf || r->ob_obj)) {
+        if (!PyObject_TypeCheck(r, &PyMPIGrequest_Type) && (r->ob_buf || r->ob_obj || r->ob_view.obj)) {
             done = 0;
             if (MPI_Request_get_status(r->ob_mpi, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) done = 0;
         }
@@ -321,12 +345,10 @@ static int req_release(PyMPIRequestObject *r, int free_it)
         if (!done) {
             r->ob_buf = NULL; /* leaked on purpose */
             r->ob_obj = NULL;
+            r->ob_view.obj = NULL; /* the buffer stays pinned for good */
         }
     }
-    if (r->ob_mpi == MPI_REQUEST_NULL) {
-        Py_CLEAR(r->ob_buf);
-        Py_CLEAR(r->ob_obj);
-    }
+    if (r->ob_mpi == MPI_REQUEST_NULL) req_drop_bufs(r);
     return ierr;
 }
 
@@ -338,8 +360,7 @@ static void request_dealloc(PyMPIRequestObject *self)
     req_release(self, 0); /* only Free() frees the MPI request (a copy may still use it) */
     if (PyErr_Occurred()) PyErr_WriteUnraisable((PyObject *)self);
     PyErr_Restore(et, ev, tb);
-    Py_CLEAR(self->ob_buf);
-    Py_CLEAR(self->ob_obj);
+    req_drop_bufs(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
