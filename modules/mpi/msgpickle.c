@@ -303,7 +303,7 @@ static PyObject *obj_isend(MPI_Comm comm, PyObject *obj, int dest, int tag, int 
     MPI_Request req;
     int ierr;
     if (obj_dump(obj, dest, &data, &addr, &len) < 0) return NULL;
-    ierr = isend_modes[mode](addr, len, MPI_BYTE, dest, tag, comm, &req); /* local: GIL kept */
+    PYMPI_NOGIL(ierr = isend_modes[mode](addr, len, MPI_BYTE, dest, tag, comm, &req));
     if (CHKERR(ierr)) { Py_XDECREF(data); return NULL; }
     return pympi_request_new(&PyMPIRequest_Type, req, data); /* the pickle lives in ob_buf */
 }

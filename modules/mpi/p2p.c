@@ -72,12 +72,10 @@ static PyObject *p2p_isend(PyObject *self, PyObject *const *args, Py_ssize_t nar
     MPI_Comm comm = COMM(self);
     const isend_fn fi = persistent ? init_i[mode] : isend_i[mode];
     const isend_c_fn fc = persistent ? init_c[mode] : isend_c[mode];
-    /* Nonblocking and persistent-init calls are local (they never wait for another process or
-     * thread), so the GIL is kept: releasing it would cost more than the call itself. */
     if (PYMPI_FITS_INT(m.count))
-        ierr = fi(m.addr, (int)m.count, m.type, dest, tag, comm, &req);
+        PYMPI_NOGIL(ierr = fi(m.addr, (int)m.count, m.type, dest, tag, comm, &req));
     else
-        ierr = fc(m.addr, m.count, m.type, dest, tag, comm, &req);
+        PYMPI_NOGIL(ierr = fc(m.addr, m.count, m.type, dest, tag, comm, &req));
     if (CHKERR(ierr)) { pympi_msg_release(&m); return NULL; }
     return pympi_request_new_msg(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, &m);
 }
@@ -144,17 +142,16 @@ static PyObject *p2p_irecv(PyObject *self, PyObject *const *args, Py_ssize_t nar
     if (pympi_int(a[1], MPI_ANY_SOURCE, &source) < 0 || pympi_int(a[2], MPI_ANY_TAG, &tag) < 0) return NULL;
     if (p2p_msg(a[0], PYMPI_RECV, source, &m) < 0) return NULL;
     MPI_Comm comm = COMM(self);
-    /* local calls (see p2p_isend): the GIL is kept */
     if (persistent) {
         if (PYMPI_FITS_INT(m.count))
-            ierr = MPI_Recv_init(m.addr, (int)m.count, m.type, source, tag, comm, &req);
+            PYMPI_NOGIL(ierr = MPI_Recv_init(m.addr, (int)m.count, m.type, source, tag, comm, &req));
         else
-            ierr = MPI_Recv_init_c(m.addr, m.count, m.type, source, tag, comm, &req);
+            PYMPI_NOGIL(ierr = MPI_Recv_init_c(m.addr, m.count, m.type, source, tag, comm, &req));
     } else {
         if (PYMPI_FITS_INT(m.count))
-            ierr = MPI_Irecv(m.addr, (int)m.count, m.type, source, tag, comm, &req);
+            PYMPI_NOGIL(ierr = MPI_Irecv(m.addr, (int)m.count, m.type, source, tag, comm, &req));
         else
-            ierr = MPI_Irecv_c(m.addr, m.count, m.type, source, tag, comm, &req);
+            PYMPI_NOGIL(ierr = MPI_Irecv_c(m.addr, m.count, m.type, source, tag, comm, &req));
     }
     if (CHKERR(ierr)) { pympi_msg_release(&m); return NULL; }
     return pympi_request_new_msg(persistent ? &PyMPIPrequest_Type : &PyMPIRequest_Type, req, &m);

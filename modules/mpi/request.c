@@ -263,11 +263,6 @@ int pympi_pmprobe(int source, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Stat
 {
     int flag = 0, ierr;
     if (!pympi_npending) {
-        /* A message already there is matched by the nonblocking probe with the GIL held (the
-         * cheaper way); only when there is none yet does the blocking probe release it. */
-        if (msg) ierr = MPI_Improbe(source, tag, comm, &flag, msg, st);
-        else ierr = MPI_Iprobe(source, tag, comm, &flag, st);
-        if (ierr != MPI_SUCCESS || flag) return ierr;
         PYMPI_NOGIL(ierr = msg ? MPI_Mprobe(source, tag, comm, msg, st) : MPI_Probe(source, tag, comm, st));
         return ierr;
     }
