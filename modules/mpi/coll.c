@@ -130,36 +130,18 @@ static int get_op(PyObject *o, MPI_Op *op, int *user)
     return 0;
 }
 
-/* Blocking calls release the GIL, except on a single-process intracommunicator (`alone`):
- * there they complete locally and dropping and retaking the GIL would cost more than the call. */
-static int alone(MPI_Comm comm)
-{
-    int size = 0, inter = 1;
-    if (comm == MPI_COMM_SELF) return 1;
-    return MPI_Comm_size(comm, &size) == MPI_SUCCESS && size == 1 &&
-           MPI_Comm_test_inter(comm, &inter) == MPI_SUCCESS && !inter;
-}
-#define CALL(alone, stmt)                   \
-    do {                                    \
-        if (alone) { stmt; }                \
-        else PYMPI_NOGIL(stmt);             \
-    } while (0)
+/* Every collective runs without the GIL: a blocking one waits for other processes, and even a
+ * non-blocking start takes MPI's internal lock, which another thread running a Python callback
+ * inside MPI (a user-defined Op) may hold while it waits for the GIL. */
+#define COLLECTIVE(ierr, nb, blocking, nonblocking) PYMPI_NOGIL(ierr = (nb) ? (nonblocking) : (blocking))
 
 /* Run a reduction with the user-op error scope around it. */
-#define REDUCTION(user, alone, ierr, nb, blocking, nonblocking)            \
+#define REDUCTION(user, ierr, nb, blocking, nonblocking)                   \
     do {                                                                   \
         if (user) pympi_op_enter();                                        \
-        if (nb) ierr = (nonblocking);                                      \
-        else CALL(alone, ierr = (blocking));                               \
+        COLLECTIVE(ierr, nb, blocking, nonblocking);                       \
         if (user && pympi_op_leave() < 0 && ierr == MPI_SUCCESS) ierr = MPI_ERR_OP; \
     } while (0)
-
-#define COLLECTIVE(alone, ierr, nb, blocking, nonblocking) \
-    do {                                                   \
-        if (nb) ierr = (nonblocking);                      \
-        else CALL(alone, ierr = (blocking));               \
-    } while (0)
-#define ALONE(c) ((c).size == 1 && !(c).inter)
 
 #define NAME(nb, n) ((nb) ? "I" n : n)
 
@@ -185,7 +167,7 @@ static PyObject *bcast(ARGS, int nb)
     if (pympi_cinfo_get(COMM(self), &c) < 0 || pympi_root_role(&c, root, &role) < 0) return NULL;
     bufs_init(&b);
     if (role >= 0 && pympi_msg_get(a[0], role ? PYMPI_SEND : PYMPI_RECV, &b.s) < 0) return NULL;
-    COLLECTIVE(ALONE(c), ierr, nb, MPI_Bcast_c(b.s.addr, b.s.count, b.s.type, root, c.comm),
+    COLLECTIVE(ierr, nb, MPI_Bcast_c(b.s.addr, b.s.count, b.s.type, root, c.comm),
                MPI_Ibcast_c(b.s.addr, b.s.count, b.s.type, root, c.comm, &req));
     return bufs_finish(&b, ierr, nb, req);
 }
@@ -216,13 +198,13 @@ static PyObject *gather(ARGS, int nb, int v)
         if (pympi_msg_get(a[0], PYMPI_SEND, &b.s) < 0) goto fail;
     }
     if (v)
-        COLLECTIVE(ALONE(c), ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Gatherv_c(b.s.addr, b.s.count, b.s.type, b.rv.addr, b.rv.counts, b.rv.displs,
                                  b.rv.type, root, c.comm),
                    MPI_Igatherv_c(b.s.addr, b.s.count, b.s.type, b.rv.addr, b.rv.counts, b.rv.displs,
                                   b.rv.type, root, c.comm, &req));
     else
-        COLLECTIVE(ALONE(c), ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Gather_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, root, c.comm),
                    MPI_Igather_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, root,
                                  c.comm, &req));
@@ -259,13 +241,13 @@ static PyObject *scatter(ARGS, int nb, int v)
         if (pympi_msg_get(a[1], PYMPI_RECV, &b.r) < 0) goto fail;
     }
     if (v)
-        COLLECTIVE(ALONE(c), ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Scatterv_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.type, b.r.addr, b.r.count,
                                   b.r.type, root, c.comm),
                    MPI_Iscatterv_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.type, b.r.addr, b.r.count,
                                    b.r.type, root, c.comm, &req));
     else
-        COLLECTIVE(ALONE(c), ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Scatter_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, root, c.comm),
                    MPI_Iscatter_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, root,
                                   c.comm, &req));
@@ -296,13 +278,13 @@ static PyObject *allgather(ARGS, int nb, int v)
     if (pympi_msg_get(a[0], PYMPI_SEND | (c.inter ? 0 : PYMPI_ALLOW_INPLACE), &b.s) < 0) goto fail;
     if (b.s.addr == MPI_IN_PLACE) b.s.type = v ? b.rv.type : b.r.type;
     if (v)
-        COLLECTIVE(ALONE(c), ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Allgatherv_c(b.s.addr, b.s.count, b.s.type, b.rv.addr, b.rv.counts, b.rv.displs,
                                     b.rv.type, c.comm),
                    MPI_Iallgatherv_c(b.s.addr, b.s.count, b.s.type, b.rv.addr, b.rv.counts, b.rv.displs,
                                      b.rv.type, c.comm, &req));
     else
-        COLLECTIVE(ALONE(c), ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Allgather_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, c.comm),
                    MPI_Iallgather_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, c.comm, &req));
     return bufs_finish(&b, ierr, nb, req);
@@ -334,7 +316,7 @@ static PyObject *alltoall(ARGS, int nb, int kind)
             pympi_msg_get_blocks(a[0], srole, c.rsize, &b.s) < 0)
             goto fail;
         inplace_from(&b.s, &b.r);
-        COLLECTIVE(ALONE(c), ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Alltoall_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, c.comm),
                    MPI_Ialltoall_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, c.comm, &req));
     } else if (kind == 1) {
@@ -342,7 +324,7 @@ static PyObject *alltoall(ARGS, int nb, int kind)
             pympi_vmsg_get(a[0], srole, c.rsize, &b.sv) < 0)
             goto fail;
         if (b.sv.addr == MPI_IN_PLACE) b.sv.type = b.rv.type;
-        COLLECTIVE(ALONE(c), ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Alltoallv_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.type, b.rv.addr, b.rv.counts,
                                    b.rv.displs, b.rv.type, c.comm),
                    MPI_Ialltoallv_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.type, b.rv.addr, b.rv.counts,
@@ -351,7 +333,7 @@ static PyObject *alltoall(ARGS, int nb, int kind)
         if (pympi_wmsg_get(a[1], PYMPI_RECV, c.rsize, &b.rv) < 0 ||
             pympi_wmsg_get(a[0], srole, c.rsize, &b.sv) < 0)
             goto fail;
-        COLLECTIVE(ALONE(c), ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Alltoallw_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.types, b.rv.addr, b.rv.counts,
                                    b.rv.displs, b.rv.types, c.comm),
                    MPI_Ialltoallw_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.types, b.rv.addr, b.rv.counts,
@@ -407,7 +389,7 @@ static PyObject *reduce(ARGS, int nb)
         /* PROC_NULL: nothing moves, but MPI still checks the op against a datatype */
         type = MPI_INT;
     }
-    REDUCTION(user, ALONE(c), ierr, nb, MPI_Reduce_c(b.s.addr, b.r.addr, count, type, op, root, c.comm),
+    REDUCTION(user, ierr, nb, MPI_Reduce_c(b.s.addr, b.r.addr, count, type, op, root, c.comm),
               MPI_Ireduce_c(b.s.addr, b.r.addr, count, type, op, root, c.comm, &req));
     return bufs_finish(&b, ierr, nb, req);
 fail:
@@ -442,17 +424,16 @@ static PyObject *allreduce(ARGS, int nb, int kind)
     if (pympi_msg_get(a[1], PYMPI_RECV, &b.r) < 0) return NULL;
     if (pympi_msg_get(a[0], PYMPI_SEND | PYMPI_ALLOW_INPLACE, &b.s) < 0) { pympi_msg_release(&b.r); return NULL; }
     if (check_same(&b.s, &b.r, names[nb][kind]) < 0) goto fail;
-    int single = !nb && alone(comm);
     if (kind == 0 && !nb && PYMPI_FITS_INT(b.r.count))
-        REDUCTION(user, single, ierr, 0, MPI_Allreduce(b.s.addr, b.r.addr, (int)b.r.count, b.r.type, op, comm), 0);
+        REDUCTION(user, ierr, 0, MPI_Allreduce(b.s.addr, b.r.addr, (int)b.r.count, b.r.type, op, comm), 0);
     else if (kind == 0)
-        REDUCTION(user, single, ierr, nb, MPI_Allreduce_c(b.s.addr, b.r.addr, b.r.count, b.r.type, op, comm),
+        REDUCTION(user, ierr, nb, MPI_Allreduce_c(b.s.addr, b.r.addr, b.r.count, b.r.type, op, comm),
                   MPI_Iallreduce_c(b.s.addr, b.r.addr, b.r.count, b.r.type, op, comm, &req));
     else if (kind == 1)
-        REDUCTION(user, single, ierr, nb, MPI_Scan_c(b.s.addr, b.r.addr, b.r.count, b.r.type, op, comm),
+        REDUCTION(user, ierr, nb, MPI_Scan_c(b.s.addr, b.r.addr, b.r.count, b.r.type, op, comm),
                   MPI_Iscan_c(b.s.addr, b.r.addr, b.r.count, b.r.type, op, comm, &req));
     else
-        REDUCTION(user, single, ierr, nb, MPI_Exscan_c(b.s.addr, b.r.addr, b.r.count, b.r.type, op, comm),
+        REDUCTION(user, ierr, nb, MPI_Exscan_c(b.s.addr, b.r.addr, b.r.count, b.r.type, op, comm),
                   MPI_Iexscan_c(b.s.addr, b.r.addr, b.r.count, b.r.type, op, comm, &req));
     if (!nb && ierr == MPI_SUCCESS) {
         pympi_msg_release(&b.s);
@@ -503,7 +484,7 @@ static PyObject *reduce_scatter_block(ARGS, int nb)
                      (long long)b.s.count, c.size, (long long)count);
         goto fail;
     }
-    REDUCTION(user, ALONE(c), ierr, nb, MPI_Reduce_scatter_block_c(b.s.addr, b.r.addr, count, b.r.type, op, c.comm),
+    REDUCTION(user, ierr, nb, MPI_Reduce_scatter_block_c(b.s.addr, b.r.addr, count, b.r.type, op, c.comm),
               MPI_Ireduce_scatter_block_c(b.s.addr, b.r.addr, count, b.r.type, op, c.comm, &req));
     return bufs_finish(&b, ierr, nb, req);
 fail:
@@ -587,7 +568,7 @@ static PyObject *reduce_scatter(ARGS, int nb)
             goto fail;
         }
     }
-    REDUCTION(user, ALONE(c), ierr, nb, MPI_Reduce_scatter_c(b.s.addr, b.r.addr, counts, b.r.type, op, c.comm),
+    REDUCTION(user, ierr, nb, MPI_Reduce_scatter_c(b.s.addr, b.r.addr, counts, b.r.type, op, c.comm),
               MPI_Ireduce_scatter_c(b.s.addr, b.r.addr, counts, b.r.type, op, c.comm, &req));
     return bufs_finish(&b, ierr, nb, req);
 fail:
@@ -634,17 +615,16 @@ static PyObject *neighbor(ARGS, int nb, int kind)
     if (pympi_parse(names[nb][kind], kwlist, 2, args, nargs, kw, a) < 0 || pympi_topo_degrees(comm, &in, &out) < 0)
         return NULL;
     bufs_init(&b);
-    int single = !nb && alone(comm);
     switch (kind) {
     case 0:
         if (pympi_msg_get(a[0], PYMPI_SEND, &b.s) < 0 || pympi_msg_get_blocks(a[1], PYMPI_RECV, in, &b.r) < 0) goto fail;
-        COLLECTIVE(single, ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Neighbor_allgather_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, comm),
                    MPI_Ineighbor_allgather_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, comm, &req));
         break;
     case 1:
         if (pympi_msg_get(a[0], PYMPI_SEND, &b.s) < 0 || pympi_vmsg_get(a[1], PYMPI_RECV, in, &b.rv) < 0) goto fail;
-        COLLECTIVE(single, ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Neighbor_allgatherv_c(b.s.addr, b.s.count, b.s.type, b.rv.addr, b.rv.counts, b.rv.displs,
                                              b.rv.type, comm),
                    MPI_Ineighbor_allgatherv_c(b.s.addr, b.s.count, b.s.type, b.rv.addr, b.rv.counts, b.rv.displs,
@@ -653,13 +633,13 @@ static PyObject *neighbor(ARGS, int nb, int kind)
     case 2:
         if (pympi_msg_get_blocks(a[0], PYMPI_SEND, out, &b.s) < 0 || pympi_msg_get_blocks(a[1], PYMPI_RECV, in, &b.r) < 0)
             goto fail;
-        COLLECTIVE(single, ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Neighbor_alltoall_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, comm),
                    MPI_Ineighbor_alltoall_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, comm, &req));
         break;
     case 3:
         if (pympi_vmsg_get(a[0], PYMPI_SEND, out, &b.sv) < 0 || pympi_vmsg_get(a[1], PYMPI_RECV, in, &b.rv) < 0) goto fail;
-        COLLECTIVE(single, ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Neighbor_alltoallv_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.type, b.rv.addr, b.rv.counts,
                                             b.rv.displs, b.rv.type, comm),
                    MPI_Ineighbor_alltoallv_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.type, b.rv.addr, b.rv.counts,
@@ -667,7 +647,7 @@ static PyObject *neighbor(ARGS, int nb, int kind)
         break;
     default:
         if (pympi_wmsg_get(a[0], PYMPI_SEND, out, &b.sv) < 0 || pympi_wmsg_get(a[1], PYMPI_RECV, in, &b.rv) < 0) goto fail;
-        COLLECTIVE(single, ierr, nb,
+        COLLECTIVE(ierr, nb,
                    MPI_Neighbor_alltoallw_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.types, b.rv.addr, b.rv.counts,
                                             b.rv.displs, b.rv.types, comm),
                    MPI_Ineighbor_alltoallw_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.types, b.rv.addr, b.rv.counts,

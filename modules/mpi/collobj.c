@@ -28,13 +28,8 @@
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 #define ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
 
-/* Blocking MPI calls release the GIL, except on a single-process intracommunicator, where
- * they complete locally and dropping and retaking the GIL would cost more than the call. */
-#define CALL(c, stmt)                                   \
-    do {                                                \
-        if ((c)->size == 1 && !(c)->inter) { stmt; }    \
-        else PYMPI_NOGIL(stmt);                         \
-    } while (0)
+/* Collective calls run without the GIL (see coll.c). */
+#define CALL(c, stmt) PYMPI_NOGIL(stmt)
 
 /* ---- encoding ------------------------------------------------------------------------- */
 /* KIND_ERR: this process could not encode its object; it still takes part in the exchange
