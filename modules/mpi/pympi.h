@@ -10,7 +10,9 @@
  *    Nothing touches MPI after MPI_Finalize (pympi_mpi_active()).
  *  - Every MPI call goes through CHKERR(): a code other than MPI_SUCCESS raises MPI.Exception
  *    carrying that code, and CHKERR() is true so the caller returns its error value.
- *  - Calls that can block are made without the GIL: PYMPI_NOGIL(ierr = MPI_Xxx(...)).
+ *  - Communication calls (blocking, or starting an operation) are made without the GIL:
+ *    PYMPI_NOGIL(ierr = MPI_Xxx(...)); they wait for others or take MPI's internal lock, which a
+ *    thread running a Python callback inside MPI may hold while it waits for the GIL.
  *    C callbacks from MPI into Python (ops, error handlers, keyval copy/delete, generalized
  *    requests, data representations) take it back with PyGILState_Ensure().
  *  - Methods use METH_FASTCALL|METH_KEYWORDS and pympi_parse() with a static keyword list, so
