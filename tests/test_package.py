@@ -22,6 +22,9 @@ class TestRc(unittest.TestCase):
         rc = mpi4py.Rc()
         self.assertIs(rc.initialize, True)
         self.assertIs(rc.threads, True)
+        empty = mpi4py.Rc()
+        mpi4py._rc_from_environ(empty, {'MPI4PY_RC_THREAD_LEVEL': ''})  # empty: unset
+        self.assertEqual(empty.thread_level, 'multiple')
         self.assertEqual(rc.thread_level, 'multiple')
         self.assertIsNone(rc.finalize)
         self.assertIs(rc.fast_reduce, True)

@@ -103,10 +103,11 @@ class Rc:
 
 
 def _rc_from_environ(rc, environ):
-    """Apply the MPI4PY_RC_<NAME> environment variables to `rc`."""
+    """Apply the MPI4PY_RC_<NAME> environment variables to `rc` (an empty one is unset, as the
+    python-mpi launcher reads MPI4PY_RC_THREAD_LEVEL)."""
     for name in _RC_CHOICES:
         text = environ.get(f'MPI4PY_RC_{name.upper()}')
-        if text is not None:
+        if text:
             setattr(rc, name, _rc_parse(name, text))
 
 
