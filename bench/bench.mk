@@ -1,15 +1,19 @@
 # bench.mk: `make bench` runs it in $(BUILDDIR)/bench/_build with SRCDIR, BUILDDIR, CC (mpicc),
 # MPIEXEC and PYTHON set by Makefile.am. Prints numbers only; nothing asserts a timing.
 #   pingpong   C (mpicc) vs python-mpi Send/Recv ping-pong, 8 B ... 64 MiB, 2 ranks
+#   colllat    C vs python-mpi latency of small collectives (Barrier, Allreduce, allreduce, bcast)
 #   callgrind  instructions per call, python-mpi vs C, under valgrind --tool=callgrind
 PYTHON ?= /usr/bin/python3.11
 CALLGRIND_N ?= 1000
 PINGPONG_MAX ?= 67108864
 B = $(SRCDIR)/bench
 
-all: pingpong callgrind
+all: pingpong colllat callgrind
 
 pingpong_c: $(B)/pingpong.c
+	$(CC) -O2 -o $@ $<
+
+colllat_c: $(B)/colllat.c
 	$(CC) -O2 -o $@ $<
 
 callcost_c: $(B)/callcost.c
@@ -18,7 +22,10 @@ callcost_c: $(B)/callcost.c
 pingpong: pingpong_c
 	timeout 600 $(PYTHON) $(B)/compare_pingpong.py $(MPIEXEC) ./pingpong_c $(BUILDDIR)/python-mpi $(B)/pingpong.py $(PINGPONG_MAX)
 
+colllat: colllat_c
+	timeout 600 sh $(B)/compare_colllat.sh $(MPIEXEC) ./colllat_c $(BUILDDIR)/python-mpi $(B)/colllat.py
+
 callgrind: callcost_c
 	timeout 900 $(PYTHON) $(B)/callgrind.py $(BUILDDIR)/python-mpi $(B)/callcost.py ./callcost_c $(CALLGRIND_N)
 
-.PHONY: all pingpong callgrind
+.PHONY: all pingpong colllat callgrind
