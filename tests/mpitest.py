@@ -22,6 +22,19 @@ def job(nprocs, args, timeout=60, env=None, input=None, executable=None):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e, input=input)
 
 
+class RingCase(unittest.TestCase):
+    """A test on a private duplicate of COMM_WORLD, with ring neighbours `dest` and `source`."""
+
+    def setUp(self):
+        from mpi4py import MPI  # here: driver tests (ranks 0) import this module without MPI
+        self.comm = MPI.COMM_WORLD.Dup()
+        self.rank, self.size = self.comm.rank, self.comm.size
+        self.dest, self.source = (self.rank + 1) % self.size, (self.rank - 1) % self.size
+
+    def tearDown(self):
+        self.comm.Free()
+
+
 def main():
     """unittest.main() whose exit status is the same on every rank (failures fail the job)."""
     prog = unittest.main(exit=False, verbosity=1)

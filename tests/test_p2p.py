@@ -15,19 +15,7 @@ except ImportError:
     numpy = None
 
 
-def ring(comm):
-    return (comm.rank + 1) % comm.size, (comm.rank - 1) % comm.size
-
-
-class TestP2P(unittest.TestCase):
-
-    def setUp(self):
-        self.comm = MPI.COMM_WORLD.Dup()
-        self.rank, self.size = self.comm.rank, self.comm.size
-        self.dest, self.source = ring(self.comm)
-
-    def tearDown(self):
-        self.comm.Free()
+class TestP2P(mpitest.RingCase):
 
     def data(self, n=10, k=None):
         k = self.rank if k is None else k

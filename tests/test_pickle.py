@@ -129,15 +129,7 @@ class TestPickle(unittest.TestCase):
             self.assertEqual(r.stdout.strip(), want)
 
 
-class TestObjectP2P(unittest.TestCase):
-
-    def setUp(self):
-        self.comm = MPI.COMM_WORLD.Dup()
-        self.rank, self.size = self.comm.rank, self.comm.size
-        self.dest, self.source = ring(self.comm)
-
-    def tearDown(self):
-        self.comm.Free()
+class TestObjectP2P(mpitest.RingCase):
 
     def test_send_recv_all_modes(self):
         comm = self.comm

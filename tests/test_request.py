@@ -11,9 +11,6 @@ import mpitest
 from mpi4py import MPI
 
 
-def ring(comm):
-    return (comm.rank + 1) % comm.size, (comm.rank - 1) % comm.size
-
 
 def cancelled(st):
     if hasattr(st, 'Is_cancelled'):
@@ -21,15 +18,7 @@ def cancelled(st):
     return None
 
 
-class TestRequest(unittest.TestCase):
-
-    def setUp(self):
-        self.comm = MPI.COMM_WORLD.Dup()
-        self.rank, self.size = self.comm.rank, self.comm.size
-        self.dest, self.source = ring(self.comm)
-
-    def tearDown(self):
-        self.comm.Free()
+class TestRequest(mpitest.RingCase):
 
     def test_handle_protocol(self):
         null = MPI.REQUEST_NULL
