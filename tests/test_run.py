@@ -16,6 +16,13 @@ def lines(text):
 
 class TestTargets(unittest.TestCase):
 
+    def test_futures_world(self):
+        # mpiexec -n 2 python-mpi -m mpi4py.futures: rank 0 runs the program, rank 1 is a worker
+        script = os.path.join(mpitest.SRCDIR, 'tests', 'pkg', 'futures_target.py')
+        out = mpitest.job(2, ['-m', 'mpi4py.futures', script])
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.splitlines(), ['[0, 1, 4, 9, 16]'])
+
     def test_pyfile(self):
         out = mpitest.job(2, ['-m', 'mpi4py', TARGET, 'ok', '-x'])
         self.assertEqual(out.returncode, 0, out.stderr)
