@@ -30,9 +30,8 @@ def run(comm, nb, method, *args, **kw):
         assert getattr(comm, method)(*args, **kw) is None
 
 
-@unittest.skipUnless(WORLD.size >= 2, 'needs 2 processes')
-class BaseInter:
-    NB = False
+class InterFixture:
+    """An intercommunicator between the even and odd ranks of COMM_WORLD."""
 
     @classmethod
     def setUpClass(cls):
@@ -47,6 +46,11 @@ class BaseInter:
         self.rank, self.size = self.inter.rank, self.inter.size
         self.rsize = self.inter.Get_remote_size()
         self.assertTrue(self.inter.Is_inter())
+
+
+@unittest.skipUnless(WORLD.size >= 2, 'needs 2 processes')
+class BaseInter(InterFixture):
+    NB = False
 
     def call(self, method, *args, **kw):
         run(self.inter, self.NB, method, *args, **kw)
@@ -182,20 +186,10 @@ class TestInterNonblocking(BaseInter, unittest.TestCase):
 
 
 @unittest.skipUnless(WORLD.size >= 2, 'needs 2 processes')
-class TestInterObjects(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.color, cls.local, cls.inter = make_intercomm()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.inter.Free()
-        cls.local.Free()
+class TestInterObjects(InterFixture, unittest.TestCase):
 
     def setUp(self):
-        self.rank, self.size = self.inter.rank, self.inter.size
-        self.rsize = self.inter.Get_remote_size()
+        super().setUp()
         self.other = 1 - self.color
 
     def roots(self):

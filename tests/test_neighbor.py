@@ -11,10 +11,6 @@ import mpitest
 from mpi4py import MPI
 
 WORLD = MPI.COMM_WORLD
-HAVE_CART = hasattr(MPI.Intracomm, 'Create_cart')
-HAVE_DIST = hasattr(MPI.Intracomm, 'Create_dist_graph_adjacent')
-SKIP_CART = 'Intracomm.Create_cart not in this build (topologies are another part of the module)'
-SKIP_DIST = 'Intracomm.Create_dist_graph_adjacent not in this build (topologies are another part of the module)'
 
 
 def run(comm, nb, method, *args):
@@ -46,21 +42,22 @@ class TestMethods(unittest.TestCase):
             comm.neighbor_allgather(1)
 
 
-class BaseCart:
-    NB = False
+class CartFixture:
+    """Periodic and non-periodic 1-D Cartesian communicators over COMM_WORLD."""
 
     def setUp(self):
-        if not HAVE_CART:
-            self.skipTest(SKIP_CART)
         self.n, self.rank = WORLD.size, WORLD.rank
         self.ring = WORLD.Create_cart([self.n], periods=[True])
         self.line = WORLD.Create_cart([self.n], periods=[False])
         self.left, self.right = (self.rank - 1) % self.n, (self.rank + 1) % self.n
 
     def tearDown(self):
-        if HAVE_CART:
-            self.ring.Free()
-            self.line.Free()
+        self.ring.Free()
+        self.line.Free()
+
+
+class BaseCart(CartFixture):
+    NB = False
 
     def call(self, comm, method, *args):
         run(comm, self.NB, method, *args)
@@ -117,20 +114,7 @@ class TestCartNonblocking(BaseCart, unittest.TestCase):
     NB = True
 
 
-class TestCartObjects(unittest.TestCase):
-
-    def setUp(self):
-        if not HAVE_CART:
-            self.skipTest(SKIP_CART)
-        self.n, self.rank = WORLD.size, WORLD.rank
-        self.ring = WORLD.Create_cart([self.n], periods=[True])
-        self.line = WORLD.Create_cart([self.n], periods=[False])
-        self.left, self.right = (self.rank - 1) % self.n, (self.rank + 1) % self.n
-
-    def tearDown(self):
-        if HAVE_CART:
-            self.ring.Free()
-            self.line.Free()
+class TestCartObjects(CartFixture, unittest.TestCase):
 
     def test_neighbor_allgather(self):
         self.assertEqual(self.ring.neighbor_allgather(('r', self.rank)), [('r', self.left), ('r', self.right)])
@@ -149,16 +133,13 @@ class TestCartObjects(unittest.TestCase):
 class TestDistGraph(unittest.TestCase):
 
     def setUp(self):
-        if not HAVE_DIST:
-            self.skipTest(SKIP_DIST)
         self.n, self.rank = WORLD.size, WORLD.rank
         self.left, self.right = (self.rank - 1) % self.n, (self.rank + 1) % self.n
         # receive from the left, send to the right
         self.graph = WORLD.Create_dist_graph_adjacent([self.left], [self.right])
 
     def tearDown(self):
-        if HAVE_DIST:
-            self.graph.Free()
+        self.graph.Free()
 
     def test_buffers(self):
         for nb in (False, True):
