@@ -185,7 +185,12 @@ class TestParity(Tmp):
         script = self.write('ex.py', 'import sys\nprint("before")\nsys.exit(4)\n')
         self.same([script], status=4)
         self.same(['-m', 'ex'], cwd=self.tmp, status=4)
-        self.same(['-c', 'import os; os._exit(5)'], status=5)
+        # os._exit() skips every exit hook, MPI_Finalize included: alone it is python3's status;
+        # under mpiexec hydra sees a rank vanish without finalizing and reports 5 or 1 (a race
+        # in hydra), never success.
+        ref, alone, job = self.three(['-c', 'import os; os._exit(5)'])
+        self.assertEqual((ref.returncode, alone.returncode), (5, 5))
+        self.assertIn(job.returncode, (1, 5), job.stderr)
         self.same(['nonexistent_script.py'], status=2)
 
     def test_keyboard_interrupt_one_rank(self):
