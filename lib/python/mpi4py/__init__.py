@@ -113,6 +113,8 @@ def _rc_from_environ(rc, environ):
 
 rc = Rc()
 _rc_from_environ(rc, os.environ)
+# `import mpi4py.rc` and `from mpi4py import rc` give this same object, as in mpi4py 3.1.
+sys.modules[f'{__name__}.rc'] = rc
 
 
 def get_include():
