@@ -3,12 +3,13 @@
 #   pingpong   C (mpicc) vs python-mpi Send/Recv ping-pong, 8 B ... 64 MiB, 2 ranks
 #   colllat    C vs python-mpi latency of small collectives (Barrier, Allreduce, allreduce, bcast)
 #   callgrind  instructions per call, python-mpi vs C, under valgrind --tool=callgrind
+#   interp     pure-Python workloads, python-mpi vs $(PYTHON): wall time and instructions
 PYTHON ?= /usr/bin/python3.11
 CALLGRIND_N ?= 1000
 PINGPONG_MAX ?= 67108864
 B = $(SRCDIR)/bench
 
-all: pingpong colllat callgrind
+all: pingpong colllat callgrind interp
 
 pingpong_c: $(B)/pingpong.c
 	$(CC) -O2 -o $@ $<
@@ -28,4 +29,7 @@ colllat: colllat_c
 callgrind: callcost_c
 	timeout 900 $(PYTHON) $(B)/callgrind.py $(BUILDDIR)/python-mpi $(B)/callcost.py ./callcost_c $(CALLGRIND_N)
 
-.PHONY: all pingpong colllat callgrind
+interp:
+	timeout 900 $(PYTHON) $(B)/interp.py $(BUILDDIR)/python-mpi $(PYTHON)
+
+.PHONY: all pingpong colllat callgrind interp
