@@ -668,6 +668,7 @@ static PyObject *mod_Register_datarep(PyObject *m, PyObject *const *args, Py_ssi
         PyMem_RawFree(st);
         return NULL;
     }
+    pympi_py_callbacks++;
     Py_RETURN_NONE;
 }
 

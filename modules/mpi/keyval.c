@@ -294,6 +294,7 @@ static PyObject *create_keyval(int kind, PyObject *const *args, Py_ssize_t nargs
     else if (kind == PYMPI_ATTR_DATATYPE) ierr = MPI_Type_create_keyval(type_copy_cb, type_delete_cb, &keyval, s);
     else ierr = MPI_Win_create_keyval(win_copy_cb, win_delete_cb, &keyval, s);
     if (CHKERR(ierr)) { Py_DECREF(s); return NULL; }
+    pympi_py_callbacks++;
     PyObject *k = PyLong_FromLong(keyval);
     if (!k || PyDict_SetItem(kind_dicts[kind], k, (PyObject *)s) < 0 || PySet_Discard(freed_sets[kind], k) < 0) {
         Py_XDECREF(k);

@@ -12,6 +12,7 @@
 #include "pympi.h"
 
 int pympi_launcher_owns_mpi = 0;
+int pympi_py_callbacks = 0;
 static int module_initialized_mpi = 0;
 static int finalize_at_exit = 0;
 int pympi_abort_status = 0;

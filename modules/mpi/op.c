@@ -143,6 +143,7 @@ static PyObject *op_Create(PyObject *cls, PyObject *const *args, Py_ssize_t narg
                             PYMPI_MAX_USER_OPS);
     MPI_Op op;
     if (CHKERR(MPI_Op_create_c(user_fns[slot], commute, &op))) return NULL;
+    pympi_py_callbacks++;
     PyTypeObject *tp = PyType_Check(cls) ? (PyTypeObject *)cls : &PyMPIOp_Type;
     PyMPIOpObject *self = (PyMPIOpObject *)pympi_handle_new(tp, &op, PYMPI_OWNED);
     if (!self) { MPI_Op_free(&op); return NULL; }

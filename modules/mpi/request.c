@@ -1020,6 +1020,7 @@ static PyObject *grequest_Start(PyObject *cls, PyObject *const *args, Py_ssize_t
     if (!r) { Py_DECREF(state); return NULL; }
     int ierr = MPI_Grequest_start(greq_query, greq_free, greq_cancel, state, &REQ(r)->ob_mpi);
     if (CHKERR(ierr)) { Py_DECREF(state); Py_DECREF(r); return NULL; }
+    pympi_py_callbacks++;
     return r; /* state is released by greq_free */
 }
 
