@@ -163,7 +163,9 @@ class TestBufferSpecs(unittest.TestCase):
             dt = MPI.INT.Create_hindexed([8], [MPI.Get_address(a)]).Commit()
             dr = MPI.INT.Create_hindexed([8], [MPI.Get_address(b)]).Commit()
             b[:] = 0
-            self.xchg([MPI.BOTTOM, dt], [MPI.BOTTOM, 1, dr])
+            self.xchg([MPI.BOTTOM, dt], [MPI.BOTTOM, dr])  # no count with BOTTOM: 0, as in mpi4py
+            self.assertFalse(b.any())
+            self.xchg([MPI.BOTTOM, 1, dt], [MPI.BOTTOM, 1, dr])
             self.assertTrue((a == b).all())
             dt.Free()
             dr.Free()
@@ -283,15 +285,19 @@ class TestBufferErrors(unittest.TestCase):
         with self.assertRaises((ValueError, BufferError)):
             self.send([a, MPI.DOUBLE])
         for dtype in ('e', '>f8' if sys.byteorder == 'little' else '<f8', 'M8[s]', 'O', 'V3', [('a', 'i'), ('b', 'd')]):
-            with self.assertRaises((ValueError, TypeError, BufferError), msg=str(dtype)):
+            with self.assertRaises((ValueError, TypeError, BufferError, KeyError), msg=str(dtype)):
                 self.send(numpy.zeros(3, dtype=dtype))
         # an explicit datatype makes any bytes usable
         self.send([numpy.zeros(3, dtype='e'), MPI.SHORT])
 
     def test_datatypes(self):
         b = bytearray(16)
-        with self.assertRaises(MPI.Exception) as cm:
+        with self.assertRaises(ValueError):  # no count can be inferred
             self.send([b, MPI.DATATYPE_NULL])
+        with self.assertRaises(ValueError):  # nor a displacement applied
+            self.send([b, 0, 1, MPI.DATATYPE_NULL])
+        with self.assertRaises(MPI.Exception) as cm:  # given to MPI
+            self.send([b, 1, MPI.DATATYPE_NULL])
         self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TYPE)
         dt = MPI.INT.Create_contiguous(2)
         with self.assertRaises(MPI.Exception) as cm:  # not committed
@@ -303,8 +309,10 @@ class TestBufferErrors(unittest.TestCase):
         with self.assertRaises(MPI.Exception) as cm:  # freed
             self.send([b, 1, dt])
         self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TYPE)
-        with self.assertRaises(ValueError):
+        with self.assertRaises(KeyError):
             self.send([b, 'e'])  # a typecode with no MPI datatype
+        with self.assertRaises(KeyError):
+            self.send([b, '\0'])
 
 
 @unittest.skipUnless(numpy, 'NumPy is not installed')
@@ -345,10 +353,11 @@ class TestProviders(unittest.TestCase):
         with self.assertRaises(BufferError):
             comm.Send(CAIArray(a, mask=numpy.ones(8, bool)), MPI.PROC_NULL)
         with self.assertRaises(BufferError):
-            comm.Send(CAIArray(a.reshape(2, 4), strides=(4, 8)), MPI.PROC_NULL)
+            comm.Send(CAIArray(a.reshape(2, 2), strides=(16, 8)), MPI.PROC_NULL)
+        comm.Send(CAIArray(a.reshape(2, 4), strides=(4, 8)), MPI.PROC_NULL)  # Fortran order is fine
         with self.assertRaises(ValueError):
-            comm.Send(CAIArray(a, typestr='<x9'), MPI.PROC_NULL)
-        with self.assertRaises(ValueError):
+            comm.Send(CAIArray(a, typestr='<iX'), MPI.PROC_NULL)
+        with self.assertRaises(BufferError):
             comm.Send(CAIArray(a, typestr='>i4' if sys.byteorder == 'little' else '<i4'), MPI.PROC_NULL)
         with self.assertRaises((TypeError, KeyError)):
             comm.Send(CAIArray(a, data=None), MPI.PROC_NULL)
@@ -387,7 +396,7 @@ class TestProviders(unittest.TestCase):
         ro.flags.writeable = False
         with self.assertRaises(BufferError):  # NumPy refuses read-only arrays
             comm.Send(DLPackArray(ro), MPI.PROC_NULL)
-        with self.assertRaises(ValueError):  # float16: no MPI datatype
+        with self.assertRaises(KeyError):  # float16: no MPI datatype
             comm.Send(DLPackArray(numpy.zeros(4, 'e')), MPI.PROC_NULL)
         comm.Send([DLPackArray(numpy.zeros(4, 'e')), MPI.SHORT], MPI.PROC_NULL)
 
