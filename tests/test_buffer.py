@@ -353,7 +353,7 @@ class TestProviders(unittest.TestCase):
         with self.assertRaises(BufferError):
             comm.Send(CAIArray(a, mask=numpy.ones(8, bool)), MPI.PROC_NULL)
         with self.assertRaises(BufferError):
-            comm.Send(CAIArray(a.reshape(2, 2), strides=(16, 8)), MPI.PROC_NULL)
+            comm.Send(CAIArray(a.reshape(2, 4), strides=(32, 8)), MPI.PROC_NULL)
         comm.Send(CAIArray(a.reshape(2, 4), strides=(4, 8)), MPI.PROC_NULL)  # Fortran order is fine
         with self.assertRaises(ValueError):
             comm.Send(CAIArray(a, typestr='<iX'), MPI.PROC_NULL)
