@@ -160,6 +160,7 @@ typedef struct {
     int owns_mem;       /* memory.allocate / Alloc_mem: free on release */
     int mpi_mem;        /* allocated with MPI_Alloc_mem */
     Py_ssize_t exports; /* live buffer exports of this memory object */
+    PyObject *detached; /* released while exported: the memory, kept until the last export ends */
 } PyMPIMemoryObject;
 
 extern PyTypeObject PyMPIComm_Type, PyMPIIntracomm_Type, PyMPITopocomm_Type, PyMPICartcomm_Type,
@@ -318,9 +319,11 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
  * freed, not even by Free(). pympi_init_datatype() also adds _typecode(), _typedict, _typedict_c and
  * _typedict_f, all derived from datatypes.def.
  * memory.c: pympi_init_memory() adds Alloc_mem, Free_mem, Attach_buffer, Detach_buffer and
- * Get_address. A memory object counts its live buffer exports and refuses release()/Free_mem()
- * while one exists; memory from pympi_memory_new_raw() is never freed by the module, memory from
- * Alloc_mem() is freed with MPI_Free_mem exactly once (Free_mem, release or dealloc).
+ * Get_address. A memory object counts its live buffer exports; release() empties it at once, as
+ * in mpi4py 3.1, but what it held stays valid until the last export ends. Memory from
+ * pympi_memory_new_raw() is never freed by the module; memory from Alloc_mem() is recorded by
+ * address and freed with MPI_Free_mem exactly once (Free_mem of anything at that address,
+ * release or dealloc of its owner).
  * status.c: pympi_status_new(NULL) gives the empty status (ANY_SOURCE, ANY_TAG, SUCCESS). */
 
 
