@@ -128,6 +128,12 @@ class TestBufferSpecs(unittest.TestCase):
             ([a, 'd'], slice(0, 10)),
             ([a, None], slice(0, 10)),
             ([a, 2, None], slice(0, 2)),
+            # no datatype: it comes from the buffer's format (mpi4py 3.1)
+            ([a, 4], slice(0, 4)),
+            ([a, (4, 3)], slice(3, 7)),
+            ([a, [4, 3]], slice(3, 7)),
+            ([a, (None, 6)], slice(6, 10)),
+            ([a, (4, None)], slice(0, 4)),
         ]
         for spec, sl in forms:
             n = sl.stop - sl.start
@@ -277,6 +283,51 @@ class TestBufferErrors(unittest.TestCase):
         self.send([b, (2, 2), MPI.INT])
         self.send([b, (0, 4), MPI.INT])
 
+    def test_mpi4py_error_classes(self):
+        # the exception classes mpi4py 3.1 raises for bad specs
+        b = bytearray(16)
+        with self.assertRaises(KeyError):
+            self.send([b, 0, '\0'])          # a typecode with no datatype
+        with self.assertRaises(KeyError):
+            self.send([b, 'xyz'])
+        with self.assertRaises(ValueError):
+            self.send([None, 1, 0, 'i'])      # no buffer, but a count
+        with self.assertRaises(ValueError):
+            self.send([b, None, 0, MPI.DATATYPE_NULL])
+        t = MPI.INT.Create_resized(0, -4).Commit()  # negative extent
+        try:
+            with self.assertRaises(ValueError):
+                self.send([b, None, t])       # no count can be inferred
+            with self.assertRaises(ValueError):
+                self.send([b, 0, 1, t])       # nor a displacement applied
+            with self.assertRaises(ValueError):
+                self.send([b, 2, t])          # the second element would lie before the buffer
+        finally:
+            t.Free()
+        with self.assertRaises(ValueError):
+            self.send([b, (1, 5), MPI.INT])   # displacement out of bounds
+
+    def test_bottom_without_count(self):
+        # [BOTTOM, datatype]: count 0 (the buffer has no length), as in mpi4py
+        st = MPI.Status()
+        MPI.COMM_SELF.Sendrecv([MPI.BOTTOM, MPI.INT], 0, 0, [MPI.BOTTOM, MPI.INT], 0, 0, st)
+        self.assertEqual(st.Get_count(MPI.INT), 0)
+        MPI.COMM_SELF.Sendrecv([None, 'B'], 0, 0, [None, 0, 'B'], 0, 0, st)
+        self.assertEqual(st.Get_count(MPI.BYTE), 0)
+
+    def test_rma_target_errors(self):
+        win = MPI.Win.Allocate(64, 1, comm=MPI.COMM_SELF)
+        try:
+            win.Fence()
+            for bad in ({1: 2}, 'x', 1.5):
+                with self.assertRaises(ValueError):
+                    win.Put([bytearray(4), MPI.BYTE], 0, bad)
+            with self.assertRaises(ValueError):
+                win.Put([bytearray(4), MPI.BYTE], 0, (0, 4, MPI.BYTE, None))
+            win.Fence()
+        finally:
+            win.Free()
+
     @unittest.skipUnless(numpy, 'NumPy is not installed')
     def test_noncontiguous_and_formats(self):
         a = numpy.zeros((4, 4))[:, ::2]
@@ -313,6 +364,96 @@ class TestBufferErrors(unittest.TestCase):
             self.send([b, 'e'])  # a typecode with no MPI datatype
         with self.assertRaises(KeyError):
             self.send([b, '\0'])
+
+
+@needs_numpy
+class TestVectorSpecs(unittest.TestCase):
+    """The v and w spec grammar of mpi4py 3.1 (msgvector.c)."""
+
+    def alltoallv(self, sspec, rspec):
+        MPI.COMM_SELF.Alltoallv(sspec, rspec)
+
+    def test_v_forms(self):
+        s = numpy.arange(4, dtype='i')
+        cases = [
+            (lambda b: [b, (2, 1), MPI.INT], [0, 1, -1, -1]),      # (count, displ) ints: strided
+            (lambda b: [b, 4], [0, 1, 2, 3]),                      # [buf, counts]: type from format
+            (lambda b: [b, 3, None], [0, 1, 2, -1]),                # None datatype: the format
+            (lambda b: [b, 2, 1, MPI.INT], [0, 1, -1, -1]),         # int displacement: strided
+            (lambda b: [b, ([2], [1])], [-1, 1, 2, -1]),            # [buf, (counts, displs)]
+            (lambda b: [b, (2, None), 'i'], [0, 1, -1, -1]),
+            (lambda b: [b, ([3], [1]), 'i'], [-1, 1, 2, 3]),
+            (lambda b: (b, numpy.array([3])), [0, 1, 2, -1]),       # NumPy counts
+            (lambda b: [b, numpy.array([2]), numpy.array([2]), MPI.INT], [-1, -1, 2, 3]),
+            (lambda b: [b, (numpy.array([1], dtype='i8'), numpy.array([3], dtype='u2')), 'i'], [-1, -1, -1, 3]),
+            (lambda b: [b, numpy.int32(2), MPI.INT], [0, 1, -1, -1]),
+        ]
+        for spec, expect in cases:
+            r = numpy.full(4, -1, dtype='i')
+            self.alltoallv(spec(s), spec(r))
+            self.assertEqual(r.tolist(), expect, repr(spec(s)))
+
+    def test_v_uneven_split_and_blocks(self):
+        comm = MPI.COMM_WORLD
+        n = comm.size
+        # Allgatherv with counts and displacements given as NumPy arrays
+        counts = numpy.arange(1, n + 1)
+        displs = numpy.concatenate([[0], numpy.cumsum(counts)[:-1]])
+        sbuf = numpy.full(comm.rank + 1, comm.rank, dtype='d')
+        rbuf = numpy.zeros(int(counts.sum()))
+        comm.Allgatherv(sbuf, [rbuf, (counts, displs), MPI.DOUBLE])
+        self.assertEqual(rbuf.tolist(), [float(p) for p in range(n) for k in range(p + 1)])
+        rbuf[:] = 0
+        comm.Allgatherv(sbuf, (rbuf, counts))          # (buf, counts): packed, type from format
+        self.assertEqual(rbuf.tolist(), [float(p) for p in range(n) for k in range(p + 1)])
+        rbuf[:] = 0
+        comm.Allgatherv(sbuf, [rbuf, (list(counts), None), MPI.DOUBLE])
+        self.assertEqual(rbuf.tolist(), [float(p) for p in range(n) for k in range(p + 1)])
+        # no counts: the buffer is split as evenly as possible, first blocks one longer
+        if n == 2:
+            s = numpy.arange(3, dtype='i') + 10 * comm.rank   # blocks of 2 and 1 elements
+            r = numpy.zeros(4, dtype='i')
+            comm.Alltoallv(s, [r, [2, 2] if comm.rank == 0 else [1, 1], 'i'])
+            self.assertEqual(r.tolist(), [0, 1, 10, 11] if comm.rank == 0 else [2, 12, 0, 0])
+
+    def test_w_forms(self):
+        s = numpy.arange(3, dtype='i') + 5
+        r = numpy.full(3, -1, dtype='i')
+        MPI.COMM_SELF.Alltoallw([s, [MPI.INT]], [r, [MPI.INT]])      # one element at displacement 0
+        self.assertEqual(r.tolist(), [5, -1, -1])
+        r[:] = -1
+        MPI.COMM_SELF.Alltoallw([s, None, None, [MPI.INT]], [r, ([1], [4]), [MPI.INT]])
+        self.assertEqual(r.tolist(), [-1, 5, -1])
+        MPI.COMM_SELF.Alltoallw([s, (numpy.array([3]), numpy.array([0])), MPI.INT], [r, [3], [0], ['i']])
+        self.assertEqual(r.tolist(), [5, 6, 7])
+
+    def test_errors(self):
+        b = bytearray(16)
+        empty = [None, 0, [0], 'B']
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, 0, [0], 'i', None], empty)       # five items
+        with self.assertRaises(KeyError):
+            self.alltoallv([b, 0, [0], '\0'], empty)
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, None, [0], MPI.DATATYPE_NULL], empty)
+        with self.assertRaises(ValueError):
+            self.alltoallv([bytearray(5), None, [0], 'i'], empty)
+        with self.assertRaises(TypeError):
+            self.alltoallv([[1, 2, 3, 4], 0, 0, 'i'], empty)    # a list is not a buffer
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, (1, 2, 3), 'i'], empty)          # not a (counts, displs) pair
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, [1, 1], 'i'], empty)             # two counts for one block
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, [5], 'i'], empty)                # does not fit
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, numpy.array([-1]), 'i'], empty)
+        with self.assertRaises(ValueError):
+            MPI.COMM_SELF.Alltoallw([b], [b])
+        with self.assertRaises(ValueError):
+            MPI.COMM_SELF.Alltoallw([MPI.BOTTOM, [MPI.INT]], [b, [MPI.INT]])  # BOTTOM needs counts
+        for ok in ([MPI.BOTTOM, 0, [0], 'B'], [MPI.BOTTOM, 0, 'B'], [MPI.BOTTOM, 'B'], [None, 'B']):
+            self.alltoallv(ok, ok)
 
 
 @unittest.skipUnless(numpy, 'NumPy is not installed')
