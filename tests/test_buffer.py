@@ -3,6 +3,7 @@
 PEP 3118 formats, [data, count, displ, datatype] forms, BOTTOM, None with PROC_NULL,
 __cuda_array_interface__ and DLPack providers, and every kind of bad input."""
 import array
+import ctypes
 import gc
 import sys
 import unittest
@@ -366,6 +367,69 @@ class TestBufferErrors(unittest.TestCase):
             self.send([b, '\0'])
 
 
+class _DLDevice(ctypes.Structure):
+    _fields_ = [('device_type', ctypes.c_int32), ('device_id', ctypes.c_int32)]
+
+
+class _DLDataType(ctypes.Structure):
+    _fields_ = [('code', ctypes.c_uint8), ('bits', ctypes.c_uint8), ('lanes', ctypes.c_uint16)]
+
+
+class _DLTensor(ctypes.Structure):
+    _fields_ = [('data', ctypes.c_void_p), ('device', _DLDevice), ('ndim', ctypes.c_int32),
+                ('dtype', _DLDataType), ('shape', ctypes.POINTER(ctypes.c_int64)),
+                ('strides', ctypes.POINTER(ctypes.c_int64)), ('byte_offset', ctypes.c_uint64)]
+
+
+_DELETER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+class _DLManaged(ctypes.Structure):
+    _fields_ = [('dl_tensor', _DLTensor), ('manager_ctx', ctypes.c_void_p), ('deleter', _DELETER)]
+
+
+_PyCapsule_New = ctypes.pythonapi.PyCapsule_New
+_PyCapsule_New.restype = ctypes.py_object
+_PyCapsule_New.argtypes = [ctypes.c_void_p, ctypes.c_char_p, _DELETER]
+
+
+class PyDLPack:
+    """A DLPack producer in pure Python (ctypes): its deleter and capsule destructor are Python
+    functions, so they run inside the MPI call that consumes the capsule, as with the producers
+    of some array libraries. The tensor fields can be changed to describe bad tensors."""
+
+    def __init__(self, a, code=None, bits=None, lanes=1, shape=None, strides=None):
+        self.a = a
+        kind = {'i': 0, 'u': 1, 'f': 2, 'c': 5}[a.dtype.kind]
+        shape = a.shape if shape is None else shape
+        self.shape = (ctypes.c_int64 * max(len(shape), 1))(*shape)
+        self.strides = None if strides is None else (ctypes.c_int64 * len(strides))(*strides)
+        t = _DLTensor(a.ctypes.data, _DLDevice(1, 0), len(shape),
+                      _DLDataType(kind if code is None else code, bits or 8 * a.itemsize, lanes),
+                      self.shape, self.strides, 0)
+        self.deleted = self.destroyed = 0
+        self.deleter = _DELETER(self._delete)
+        self.destructor = _DELETER(self._destroy)
+        self.managed = _DLManaged(t, None, self.deleter)
+        self.device = (1, 0)
+
+    def _delete(self, ptr):
+        self.deleted += 1
+
+    def _destroy(self, capsule):
+        self.destroyed += 1
+
+    @property
+    def tensor(self):
+        return self.managed.dl_tensor
+
+    def __dlpack_device__(self):
+        return self.device
+
+    def __dlpack__(self, stream=None):
+        return _PyCapsule_New(ctypes.addressof(self.managed), b'dltensor', self.destructor)
+
+
 @needs_numpy
 class TestVectorSpecs(unittest.TestCase):
     """The v and w spec grammar of mpi4py 3.1 (msgvector.c)."""
@@ -527,6 +591,89 @@ class TestProviders(unittest.TestCase):
         comm.Recv(c, self.source, 3)
         req.Wait()
         self.assertEqual(list(c), [0, 7, 14, 21, 28])
+
+    def test_dlpack_lanes(self):
+        # two lanes of a real type are its complex type (NumPy exports complex long double so)
+        for dtype in ('F', 'D', 'G'):
+            a = numpy.arange(3, dtype=dtype) * (1 + 2j)
+            b = numpy.zeros(3, dtype=dtype)
+            real = numpy.dtype(dtype).itemsize * 4
+            MPI.COMM_SELF.Sendrecv(PyDLPack(a, code=2, bits=real, lanes=2), 0, 0, PyDLPack(b, code=2, bits=real, lanes=2), 0, 0)
+            self.assertEqual(b.tolist(), a.tolist(), dtype)
+        # any other vector type is plain bytes
+        a = numpy.arange(4, dtype='i2')
+        b = numpy.zeros(4, dtype='i2')
+        st = MPI.Status()
+        MPI.COMM_SELF.Sendrecv(PyDLPack(a, code=0, bits=16, lanes=2, shape=[2]), 0, 0, b, 0, 0, st)
+        self.assertEqual(st.Get_count(MPI.BYTE), 8)
+        self.assertEqual(b.tolist(), a.tolist())
+
+    def test_dlpack_capsule_consumed(self):
+        a = numpy.arange(4, dtype='i')
+        p = PyDLPack(a)
+        MPI.COMM_SELF.Send(p, MPI.PROC_NULL)
+        gc.collect()
+        self.assertEqual((p.deleted, p.destroyed), (1, 1))  # deleter called once, capsule dropped
+        self.assertEqual(MPI.Get_address(p), a.ctypes.data)
+        # a capsule handed out twice is refused the second time
+        cap = p.__dlpack__()
+        p.__dlpack__ = lambda *args, **kw: cap
+        MPI.Get_address(p)
+        with self.assertRaises(BufferError):
+            MPI.Get_address(p)
+        p.__dlpack__ = lambda *args, **kw: None
+        with self.assertRaises(BufferError):
+            MPI.Get_address(p)
+
+    def test_dlpack_errors_keep_their_class(self):
+        # errors raised while a capsule with a Python destructor is released stay what they are
+        s, r = PyDLPack(numpy.zeros(3)), PyDLPack(numpy.zeros(3))
+        with self.assertRaises(ValueError):
+            MPI.SUM.Reduce_local([s, 2, MPI.DOUBLE], [r, 3, MPI.DOUBLE])
+        with self.assertRaises(ValueError):
+            MPI.COMM_SELF.Sendrecv([s, 4, MPI.DOUBLE], 0, 0, [r, 4, MPI.DOUBLE], 0, 0)
+        bad = PyDLPack(numpy.zeros(3))
+        bad.tensor.ndim = -1
+        with self.assertRaises(BufferError):
+            MPI.COMM_SELF.Send(bad, MPI.PROC_NULL)
+        gc.collect()
+        self.assertEqual((bad.deleted, bad.destroyed), (1, 1))
+
+    def test_dlpack_validation(self):
+        a = numpy.arange(8, dtype='i')
+        for order in ('C', 'F'):
+            p = PyDLPack(a, shape=[2, 2, 2], strides=[4, 2, 1] if order == 'C' else [1, 2, 4])
+            self.assertEqual(MPI.Get_address(p), a.ctypes.data)
+            self.assertEqual(len(MPI.memory(p)), 32)
+            p.strides[0] = -1
+            with self.assertRaises(BufferError):
+                MPI.Get_address(p)
+        for strides in ([4, 1, 2], [2, 4, 1]):
+            with self.assertRaises(BufferError):
+                MPI.Get_address(PyDLPack(a, shape=[2, 2, 2], strides=strides))
+        MPI.Get_address(PyDLPack(a, shape=[1, 8, 1], strides=[5, 1, 7]))  # length-1 dimensions
+        p = PyDLPack(a)
+        p.tensor.ndim = 0
+        self.assertEqual(len(MPI.memory(p)), 4)        # a scalar
+        p.tensor.ndim = 1
+        p.shape[0] = -1
+        with self.assertRaises(BufferError):
+            MPI.Get_address(p)
+        p.shape[0] = 8
+        p.tensor.shape = None
+        with self.assertRaises(BufferError):
+            MPI.Get_address(p)
+        p = PyDLPack(numpy.arange(4, dtype='u1'))
+        p.tensor.byte_offset = 2
+        self.assertEqual(MPI.memory(p)[0], 2)
+        for device, exc in ((None, TypeError), ((1,), ValueError), ((1, 0, 1), ValueError),
+                            (('x', 0), TypeError), ((1, None), TypeError)):
+            p.device = device
+            with self.assertRaises(exc, msg=repr(device)):
+                MPI.Get_address(p)
+        p.__dlpack_device__ = None
+        with self.assertRaises(TypeError):
+            MPI.Get_address(p)
 
     @unittest.skipUnless(numpy is not None and hasattr(numpy.ndarray, '__dlpack__'), 'no DLPack in NumPy')
     def test_dlpack_errors_and_devices(self):
