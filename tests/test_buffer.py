@@ -3,6 +3,7 @@
 PEP 3118 formats, [data, count, displ, datatype] forms, BOTTOM, None with PROC_NULL,
 __cuda_array_interface__ and DLPack providers, and every kind of bad input."""
 import array
+import ctypes
 import gc
 import sys
 import unittest
@@ -128,6 +129,12 @@ class TestBufferSpecs(unittest.TestCase):
             ([a, 'd'], slice(0, 10)),
             ([a, None], slice(0, 10)),
             ([a, 2, None], slice(0, 2)),
+            # no datatype: it comes from the buffer's format (mpi4py 3.1)
+            ([a, 4], slice(0, 4)),
+            ([a, (4, 3)], slice(3, 7)),
+            ([a, [4, 3]], slice(3, 7)),
+            ([a, (None, 6)], slice(6, 10)),
+            ([a, (4, None)], slice(0, 4)),
         ]
         for spec, sl in forms:
             n = sl.stop - sl.start
@@ -163,7 +170,9 @@ class TestBufferSpecs(unittest.TestCase):
             dt = MPI.INT.Create_hindexed([8], [MPI.Get_address(a)]).Commit()
             dr = MPI.INT.Create_hindexed([8], [MPI.Get_address(b)]).Commit()
             b[:] = 0
-            self.xchg([MPI.BOTTOM, dt], [MPI.BOTTOM, 1, dr])
+            self.xchg([MPI.BOTTOM, dt], [MPI.BOTTOM, dr])  # no count with BOTTOM: 0, as in mpi4py
+            self.assertFalse(b.any())
+            self.xchg([MPI.BOTTOM, 1, dt], [MPI.BOTTOM, 1, dr])
             self.assertTrue((a == b).all())
             dt.Free()
             dr.Free()
@@ -275,6 +284,51 @@ class TestBufferErrors(unittest.TestCase):
         self.send([b, (2, 2), MPI.INT])
         self.send([b, (0, 4), MPI.INT])
 
+    def test_mpi4py_error_classes(self):
+        # the exception classes mpi4py 3.1 raises for bad specs
+        b = bytearray(16)
+        with self.assertRaises(KeyError):
+            self.send([b, 0, '\0'])          # a typecode with no datatype
+        with self.assertRaises(KeyError):
+            self.send([b, 'xyz'])
+        with self.assertRaises(ValueError):
+            self.send([None, 1, 0, 'i'])      # no buffer, but a count
+        with self.assertRaises(ValueError):
+            self.send([b, None, 0, MPI.DATATYPE_NULL])
+        t = MPI.INT.Create_resized(0, -4).Commit()  # negative extent
+        try:
+            with self.assertRaises(ValueError):
+                self.send([b, None, t])       # no count can be inferred
+            with self.assertRaises(ValueError):
+                self.send([b, 0, 1, t])       # nor a displacement applied
+            with self.assertRaises(ValueError):
+                self.send([b, 2, t])          # the second element would lie before the buffer
+        finally:
+            t.Free()
+        with self.assertRaises(ValueError):
+            self.send([b, (1, 5), MPI.INT])   # displacement out of bounds
+
+    def test_bottom_without_count(self):
+        # [BOTTOM, datatype]: count 0 (the buffer has no length), as in mpi4py
+        st = MPI.Status()
+        MPI.COMM_SELF.Sendrecv([MPI.BOTTOM, MPI.INT], 0, 0, [MPI.BOTTOM, MPI.INT], 0, 0, st)
+        self.assertEqual(st.Get_count(MPI.INT), 0)
+        MPI.COMM_SELF.Sendrecv([None, 'B'], 0, 0, [None, 0, 'B'], 0, 0, st)
+        self.assertEqual(st.Get_count(MPI.BYTE), 0)
+
+    def test_rma_target_errors(self):
+        win = MPI.Win.Allocate(64, 1, comm=MPI.COMM_SELF)
+        try:
+            win.Fence()
+            for bad in ({1: 2}, 'x', 1.5):
+                with self.assertRaises(ValueError):
+                    win.Put([bytearray(4), MPI.BYTE], 0, bad)
+            with self.assertRaises(ValueError):
+                win.Put([bytearray(4), MPI.BYTE], 0, (0, 4, MPI.BYTE, None))
+            win.Fence()
+        finally:
+            win.Free()
+
     @unittest.skipUnless(numpy, 'NumPy is not installed')
     def test_noncontiguous_and_formats(self):
         a = numpy.zeros((4, 4))[:, ::2]
@@ -283,15 +337,19 @@ class TestBufferErrors(unittest.TestCase):
         with self.assertRaises((ValueError, BufferError)):
             self.send([a, MPI.DOUBLE])
         for dtype in ('e', '>f8' if sys.byteorder == 'little' else '<f8', 'M8[s]', 'O', 'V3', [('a', 'i'), ('b', 'd')]):
-            with self.assertRaises((ValueError, TypeError, BufferError), msg=str(dtype)):
+            with self.assertRaises((ValueError, TypeError, BufferError, KeyError), msg=str(dtype)):
                 self.send(numpy.zeros(3, dtype=dtype))
         # an explicit datatype makes any bytes usable
         self.send([numpy.zeros(3, dtype='e'), MPI.SHORT])
 
     def test_datatypes(self):
         b = bytearray(16)
-        with self.assertRaises(MPI.Exception) as cm:
+        with self.assertRaises(ValueError):  # no count can be inferred
             self.send([b, MPI.DATATYPE_NULL])
+        with self.assertRaises(ValueError):  # nor a displacement applied
+            self.send([b, 0, 1, MPI.DATATYPE_NULL])
+        with self.assertRaises(MPI.Exception) as cm:  # given to MPI
+            self.send([b, 1, MPI.DATATYPE_NULL])
         self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TYPE)
         dt = MPI.INT.Create_contiguous(2)
         with self.assertRaises(MPI.Exception) as cm:  # not committed
@@ -303,8 +361,163 @@ class TestBufferErrors(unittest.TestCase):
         with self.assertRaises(MPI.Exception) as cm:  # freed
             self.send([b, 1, dt])
         self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TYPE)
-        with self.assertRaises(ValueError):
+        with self.assertRaises(KeyError):
             self.send([b, 'e'])  # a typecode with no MPI datatype
+        with self.assertRaises(KeyError):
+            self.send([b, '\0'])
+
+
+class _DLDevice(ctypes.Structure):
+    _fields_ = [('device_type', ctypes.c_int32), ('device_id', ctypes.c_int32)]
+
+
+class _DLDataType(ctypes.Structure):
+    _fields_ = [('code', ctypes.c_uint8), ('bits', ctypes.c_uint8), ('lanes', ctypes.c_uint16)]
+
+
+class _DLTensor(ctypes.Structure):
+    _fields_ = [('data', ctypes.c_void_p), ('device', _DLDevice), ('ndim', ctypes.c_int32),
+                ('dtype', _DLDataType), ('shape', ctypes.POINTER(ctypes.c_int64)),
+                ('strides', ctypes.POINTER(ctypes.c_int64)), ('byte_offset', ctypes.c_uint64)]
+
+
+_DELETER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+class _DLManaged(ctypes.Structure):
+    _fields_ = [('dl_tensor', _DLTensor), ('manager_ctx', ctypes.c_void_p), ('deleter', _DELETER)]
+
+
+_PyCapsule_New = ctypes.pythonapi.PyCapsule_New
+_PyCapsule_New.restype = ctypes.py_object
+_PyCapsule_New.argtypes = [ctypes.c_void_p, ctypes.c_char_p, _DELETER]
+
+
+class PyDLPack:
+    """A DLPack producer in pure Python (ctypes): its deleter and capsule destructor are Python
+    functions, so they run inside the MPI call that consumes the capsule, as with the producers
+    of some array libraries. The tensor fields can be changed to describe bad tensors."""
+
+    def __init__(self, a, code=None, bits=None, lanes=1, shape=None, strides=None):
+        self.a = a
+        kind = {'i': 0, 'u': 1, 'f': 2, 'c': 5}[a.dtype.kind]
+        shape = a.shape if shape is None else shape
+        self.shape = (ctypes.c_int64 * max(len(shape), 1))(*shape)
+        self.strides = None if strides is None else (ctypes.c_int64 * len(strides))(*strides)
+        t = _DLTensor(a.ctypes.data, _DLDevice(1, 0), len(shape),
+                      _DLDataType(kind if code is None else code, bits or 8 * a.itemsize, lanes),
+                      self.shape, self.strides, 0)
+        self.deleted = self.destroyed = 0
+        self.deleter = _DELETER(self._delete)
+        self.destructor = _DELETER(self._destroy)
+        self.managed = _DLManaged(t, None, self.deleter)
+        self.device = (1, 0)
+
+    def _delete(self, ptr):
+        self.deleted += 1
+
+    def _destroy(self, capsule):
+        self.destroyed += 1
+
+    @property
+    def tensor(self):
+        return self.managed.dl_tensor
+
+    def __dlpack_device__(self):
+        return self.device
+
+    def __dlpack__(self, stream=None):
+        return _PyCapsule_New(ctypes.addressof(self.managed), b'dltensor', self.destructor)
+
+
+@needs_numpy
+class TestVectorSpecs(unittest.TestCase):
+    """The v and w spec grammar of mpi4py 3.1 (msgvector.c)."""
+
+    def alltoallv(self, sspec, rspec):
+        MPI.COMM_SELF.Alltoallv(sspec, rspec)
+
+    def test_v_forms(self):
+        s = numpy.arange(4, dtype='i')
+        cases = [
+            (lambda b: [b, (2, 1), MPI.INT], [0, 1, -1, -1]),      # (count, displ) ints: strided
+            (lambda b: [b, 4], [0, 1, 2, 3]),                      # [buf, counts]: type from format
+            (lambda b: [b, 3, None], [0, 1, 2, -1]),                # None datatype: the format
+            (lambda b: [b, 2, 1, MPI.INT], [0, 1, -1, -1]),         # int displacement: strided
+            (lambda b: [b, ([2], [1])], [-1, 1, 2, -1]),            # [buf, (counts, displs)]
+            (lambda b: [b, (2, None), 'i'], [0, 1, -1, -1]),
+            (lambda b: [b, ([3], [1]), 'i'], [-1, 1, 2, 3]),
+            (lambda b: (b, numpy.array([3])), [0, 1, 2, -1]),       # NumPy counts
+            (lambda b: [b, numpy.array([2]), numpy.array([2]), MPI.INT], [-1, -1, 2, 3]),
+            (lambda b: [b, (numpy.array([1], dtype='i8'), numpy.array([3], dtype='u2')), 'i'], [-1, -1, -1, 3]),
+            (lambda b: [b, numpy.int32(2), MPI.INT], [0, 1, -1, -1]),
+        ]
+        for spec, expect in cases:
+            r = numpy.full(4, -1, dtype='i')
+            self.alltoallv(spec(s), spec(r))
+            self.assertEqual(r.tolist(), expect, repr(spec(s)))
+
+    def test_v_uneven_split_and_blocks(self):
+        comm = MPI.COMM_WORLD
+        n = comm.size
+        # Allgatherv with counts and displacements given as NumPy arrays
+        counts = numpy.arange(1, n + 1)
+        displs = numpy.concatenate([[0], numpy.cumsum(counts)[:-1]])
+        sbuf = numpy.full(comm.rank + 1, comm.rank, dtype='d')
+        rbuf = numpy.zeros(int(counts.sum()))
+        comm.Allgatherv(sbuf, [rbuf, (counts, displs), MPI.DOUBLE])
+        self.assertEqual(rbuf.tolist(), [float(p) for p in range(n) for k in range(p + 1)])
+        rbuf[:] = 0
+        comm.Allgatherv(sbuf, (rbuf, counts))          # (buf, counts): packed, type from format
+        self.assertEqual(rbuf.tolist(), [float(p) for p in range(n) for k in range(p + 1)])
+        rbuf[:] = 0
+        comm.Allgatherv(sbuf, [rbuf, (list(counts), None), MPI.DOUBLE])
+        self.assertEqual(rbuf.tolist(), [float(p) for p in range(n) for k in range(p + 1)])
+        # no counts: the buffer is split as evenly as possible, first blocks one longer
+        if n == 2:
+            s = numpy.arange(3, dtype='i') + 10 * comm.rank   # blocks of 2 and 1 elements
+            r = numpy.zeros(4, dtype='i')
+            comm.Alltoallv(s, [r, [2, 2] if comm.rank == 0 else [1, 1], 'i'])
+            self.assertEqual(r.tolist(), [0, 1, 10, 11] if comm.rank == 0 else [2, 12, 0, 0])
+
+    def test_w_forms(self):
+        s = numpy.arange(3, dtype='i') + 5
+        r = numpy.full(3, -1, dtype='i')
+        MPI.COMM_SELF.Alltoallw([s, [MPI.INT]], [r, [MPI.INT]])      # one element at displacement 0
+        self.assertEqual(r.tolist(), [5, -1, -1])
+        r[:] = -1
+        MPI.COMM_SELF.Alltoallw([s, None, None, [MPI.INT]], [r, ([1], [4]), [MPI.INT]])
+        self.assertEqual(r.tolist(), [-1, 5, -1])
+        MPI.COMM_SELF.Alltoallw([s, (numpy.array([3]), numpy.array([0])), MPI.INT], [r, [3], [0], ['i']])
+        self.assertEqual(r.tolist(), [5, 6, 7])
+
+    def test_errors(self):
+        b = bytearray(16)
+        empty = [None, 0, [0], 'B']
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, 0, [0], 'i', None], empty)       # five items
+        with self.assertRaises(KeyError):
+            self.alltoallv([b, 0, [0], '\0'], empty)
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, None, [0], MPI.DATATYPE_NULL], empty)
+        with self.assertRaises(ValueError):
+            self.alltoallv([bytearray(5), None, [0], 'i'], empty)
+        with self.assertRaises(TypeError):
+            self.alltoallv([[1, 2, 3, 4], 0, 0, 'i'], empty)    # a list is not a buffer
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, (1, 2, 3), 'i'], empty)          # not a (counts, displs) pair
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, [1, 1], 'i'], empty)             # two counts for one block
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, [5], 'i'], empty)                # does not fit
+        with self.assertRaises(ValueError):
+            self.alltoallv([b, numpy.array([-1]), 'i'], empty)
+        with self.assertRaises(ValueError):
+            MPI.COMM_SELF.Alltoallw([b], [b])
+        with self.assertRaises(ValueError):
+            MPI.COMM_SELF.Alltoallw([MPI.BOTTOM, [MPI.INT]], [b, [MPI.INT]])  # BOTTOM needs counts
+        for ok in ([MPI.BOTTOM, 0, [0], 'B'], [MPI.BOTTOM, 0, 'B'], [MPI.BOTTOM, 'B'], [None, 'B']):
+            self.alltoallv(ok, ok)
 
 
 @unittest.skipUnless(numpy, 'NumPy is not installed')
@@ -345,10 +558,11 @@ class TestProviders(unittest.TestCase):
         with self.assertRaises(BufferError):
             comm.Send(CAIArray(a, mask=numpy.ones(8, bool)), MPI.PROC_NULL)
         with self.assertRaises(BufferError):
-            comm.Send(CAIArray(a.reshape(2, 4), strides=(4, 8)), MPI.PROC_NULL)
+            comm.Send(CAIArray(a.reshape(2, 4), strides=(32, 8)), MPI.PROC_NULL)
+        comm.Send(CAIArray(a.reshape(2, 4), strides=(4, 8)), MPI.PROC_NULL)  # Fortran order is fine
         with self.assertRaises(ValueError):
-            comm.Send(CAIArray(a, typestr='<x9'), MPI.PROC_NULL)
-        with self.assertRaises(ValueError):
+            comm.Send(CAIArray(a, typestr='<iX'), MPI.PROC_NULL)
+        with self.assertRaises(BufferError):
             comm.Send(CAIArray(a, typestr='>i4' if sys.byteorder == 'little' else '<i4'), MPI.PROC_NULL)
         with self.assertRaises((TypeError, KeyError)):
             comm.Send(CAIArray(a, data=None), MPI.PROC_NULL)
@@ -378,6 +592,89 @@ class TestProviders(unittest.TestCase):
         req.Wait()
         self.assertEqual(list(c), [0, 7, 14, 21, 28])
 
+    def test_dlpack_lanes(self):
+        # two lanes of a real type are its complex type (NumPy exports complex long double so)
+        for dtype in ('F', 'D', 'G'):
+            a = numpy.arange(3, dtype=dtype) * (1 + 2j)
+            b = numpy.zeros(3, dtype=dtype)
+            real = numpy.dtype(dtype).itemsize * 4
+            MPI.COMM_SELF.Sendrecv(PyDLPack(a, code=2, bits=real, lanes=2), 0, 0, PyDLPack(b, code=2, bits=real, lanes=2), 0, 0)
+            self.assertEqual(b.tolist(), a.tolist(), dtype)
+        # any other vector type is plain bytes
+        a = numpy.arange(4, dtype='i2')
+        b = numpy.zeros(4, dtype='i2')
+        st = MPI.Status()
+        MPI.COMM_SELF.Sendrecv(PyDLPack(a, code=0, bits=16, lanes=2, shape=[2]), 0, 0, b, 0, 0, st)
+        self.assertEqual(st.Get_count(MPI.BYTE), 8)
+        self.assertEqual(b.tolist(), a.tolist())
+
+    def test_dlpack_capsule_consumed(self):
+        a = numpy.arange(4, dtype='i')
+        p = PyDLPack(a)
+        MPI.COMM_SELF.Send(p, MPI.PROC_NULL)
+        gc.collect()
+        self.assertEqual((p.deleted, p.destroyed), (1, 1))  # deleter called once, capsule dropped
+        self.assertEqual(MPI.Get_address(p), a.ctypes.data)
+        # a capsule handed out twice is refused the second time
+        cap = p.__dlpack__()
+        p.__dlpack__ = lambda *args, **kw: cap
+        MPI.Get_address(p)
+        with self.assertRaises(BufferError):
+            MPI.Get_address(p)
+        p.__dlpack__ = lambda *args, **kw: None
+        with self.assertRaises(BufferError):
+            MPI.Get_address(p)
+
+    def test_dlpack_errors_keep_their_class(self):
+        # errors raised while a capsule with a Python destructor is released stay what they are
+        s, r = PyDLPack(numpy.zeros(3)), PyDLPack(numpy.zeros(3))
+        with self.assertRaises(ValueError):
+            MPI.SUM.Reduce_local([s, 2, MPI.DOUBLE], [r, 3, MPI.DOUBLE])
+        with self.assertRaises(ValueError):
+            MPI.COMM_SELF.Sendrecv([s, 4, MPI.DOUBLE], 0, 0, [r, 4, MPI.DOUBLE], 0, 0)
+        bad = PyDLPack(numpy.zeros(3))
+        bad.tensor.ndim = -1
+        with self.assertRaises(BufferError):
+            MPI.COMM_SELF.Send(bad, MPI.PROC_NULL)
+        gc.collect()
+        self.assertEqual((bad.deleted, bad.destroyed), (1, 1))
+
+    def test_dlpack_validation(self):
+        a = numpy.arange(8, dtype='i')
+        for order in ('C', 'F'):
+            p = PyDLPack(a, shape=[2, 2, 2], strides=[4, 2, 1] if order == 'C' else [1, 2, 4])
+            self.assertEqual(MPI.Get_address(p), a.ctypes.data)
+            self.assertEqual(len(MPI.memory(p)), 32)
+            p.strides[0] = -1
+            with self.assertRaises(BufferError):
+                MPI.Get_address(p)
+        for strides in ([4, 1, 2], [2, 4, 1]):
+            with self.assertRaises(BufferError):
+                MPI.Get_address(PyDLPack(a, shape=[2, 2, 2], strides=strides))
+        MPI.Get_address(PyDLPack(a, shape=[1, 8, 1], strides=[5, 1, 7]))  # length-1 dimensions
+        p = PyDLPack(a)
+        p.tensor.ndim = 0
+        self.assertEqual(len(MPI.memory(p)), 4)        # a scalar
+        p.tensor.ndim = 1
+        p.shape[0] = -1
+        with self.assertRaises(BufferError):
+            MPI.Get_address(p)
+        p.shape[0] = 8
+        p.tensor.shape = None
+        with self.assertRaises(BufferError):
+            MPI.Get_address(p)
+        p = PyDLPack(numpy.arange(4, dtype='u1'))
+        p.tensor.byte_offset = 2
+        self.assertEqual(MPI.memory(p)[0], 2)
+        for device, exc in ((None, TypeError), ((1,), ValueError), ((1, 0, 1), ValueError),
+                            (('x', 0), TypeError), ((1, None), TypeError)):
+            p.device = device
+            with self.assertRaises(exc, msg=repr(device)):
+                MPI.Get_address(p)
+        p.__dlpack_device__ = None
+        with self.assertRaises(TypeError):
+            MPI.Get_address(p)
+
     @unittest.skipUnless(numpy is not None and hasattr(numpy.ndarray, '__dlpack__'), 'no DLPack in NumPy')
     def test_dlpack_errors_and_devices(self):
         comm = self.comm
@@ -387,7 +684,7 @@ class TestProviders(unittest.TestCase):
         ro.flags.writeable = False
         with self.assertRaises(BufferError):  # NumPy refuses read-only arrays
             comm.Send(DLPackArray(ro), MPI.PROC_NULL)
-        with self.assertRaises(ValueError):  # float16: no MPI datatype
+        with self.assertRaises(KeyError):  # float16: no MPI datatype
             comm.Send(DLPackArray(numpy.zeros(4, 'e')), MPI.PROC_NULL)
         comm.Send([DLPackArray(numpy.zeros(4, 'e')), MPI.SHORT], MPI.PROC_NULL)
 

@@ -303,7 +303,7 @@ class BaseColl:
         # mixed datatypes per block, displacements omitted (packed by extent)
         sbuf = np.zeros(n, dtype='d') + self.rank
         rbuf = np.zeros(n, dtype='d')
-        self.call('Alltoallw', [sbuf, [1] * n, MPI.DOUBLE], [rbuf, ([1] * n, None), [MPI.DOUBLE] * n])
+        self.call('Alltoallw', [sbuf, ([1] * n, None), MPI.DOUBLE], [rbuf, ([1] * n, None), [MPI.DOUBLE] * n])
         self.assertEqual(list(rbuf), [float(s) for s in range(n)])
         buf = np.array([10 * self.rank + d for d in range(n)], dtype='i')
         self.call('Alltoallw', MPI.IN_PLACE, [buf, [1] * n, [4 * d for d in range(n)], [MPI.INT] * n])
@@ -434,8 +434,10 @@ class TestCollErrors(unittest.TestCase):
             self.comm.Allgatherv(np.zeros(2), [np.zeros(2 * self.size), 'xx', None, MPI.DOUBLE])
         with self.assertRaises(BufferError):
             self.comm.Allreduce(np.zeros(1), b'12345678')
-        with self.assertRaises(MPI.Exception) as cm:
+        with self.assertRaises(ValueError):  # no count can be inferred with DATATYPE_NULL
             self.comm.Allreduce(np.zeros(1), [np.zeros(1), MPI.DATATYPE_NULL])
+        with self.assertRaises(MPI.Exception) as cm:
+            self.comm.Allreduce(np.zeros(1), [np.zeros(1), 1, MPI.DATATYPE_NULL])
         self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TYPE)
 
     def test_in_place_not_allowed(self):

@@ -2,55 +2,59 @@
  * functions Alloc_mem/Free_mem, Attach_buffer/Detach_buffer and Get_address.
  *
  * A memory object holds one Py_buffer `view`:
- *   - view.obj != NULL: a view of an exporter (frombuffer, slices, toreadonly, kept message
- *     buffers); release() releases it.
+ *   - view.obj != NULL: a view of an exporter (memory(obj), frombuffer, slices, toreadonly,
+ *     kept message buffers); release() releases it.
  *   - view.obj == NULL: raw memory at view.buf; owned (owns_mem) when allocate() or Alloc_mem()
  *     made it, then freed (PyMem_Free or MPI_Free_mem, exactly once) by release(), Free_mem()
  *     or when the object dies.
  * The object exports its bytes ('B', itemsize 1) through the buffer protocol and counts the live
- * exports: memory cannot be released or freed while something still points into it (slices and
- * toreadonly() hold such an export on their parent). */
+ * exports. release() empties the object at once, as in mpi4py 3.1; while exports are alive, what
+ * it held moves to a hidden memory object (`detached`) that is dropped with the last export, so
+ * a memoryview or NumPy array made from it never points into freed memory.
+ * Alloc_mem blocks are recorded by address with their owner: Free_mem() frees the block at the
+ * address of whatever it is given (as mpi4py 3.1 does: a view, a window's tomemory()), empties
+ * the owner, and refuses (MPI.Exception ERR_BASE) an address that is not a live block, which
+ * MPI_Free_mem itself would pass to free(). */
 #include "pympi.h"
 
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 #define ARGS PyObject *const *args, Py_ssize_t nargs, PyObject *kw
 #define MEM(o) ((PyMPIMemoryObject *)(o))
 
+/* ---- live Alloc_mem blocks ------------------------------------------------------------------ */
+typedef struct { void *base; PyMPIMemoryObject *owner; } mpi_block;
+static mpi_block *blocks;
+static Py_ssize_t nblocks, blocks_cap;
+
+static mpi_block *block_find(void *base)
+{
+    for (Py_ssize_t i = 0; i < nblocks; i++)
+        if (blocks[i].base == base) return &blocks[i];
+    return NULL;
+}
+
+static int block_add(void *base, PyMPIMemoryObject *owner)
+{
+    if (nblocks == blocks_cap) {
+        Py_ssize_t cap = blocks_cap ? 2 * blocks_cap : 16;
+        mpi_block *b = PyMem_Realloc(blocks, (size_t)cap * sizeof(mpi_block));
+        if (!b) { PyErr_NoMemory(); return -1; }
+        blocks = b;
+        blocks_cap = cap;
+    }
+    blocks[nblocks].base = base;
+    blocks[nblocks++].owner = owner;
+    return 0;
+}
+
+static void block_remove(mpi_block *b) { *b = blocks[--nblocks]; }
+
 static void memory_reset(PyMPIMemoryObject *self)
 {
     memset(&self->view, 0, sizeof(Py_buffer));
     self->view.itemsize = 1;
     self->owns_mem = 0;
-    self->exports = 0;
-}
-
-/* Give up the memory: release the exporter's view or free owned raw memory. */
-static void memory_drop(PyMPIMemoryObject *self)
-{
-    if (self->view.obj) PyBuffer_Release(&self->view);
-    else if (self->owns_mem && self->view.buf) {
-        if (self->mpi_mem) {
-            if (pympi_mpi_active()) MPI_Free_mem(self->view.buf);
-        } else PyMem_Free(self->view.buf);
-    }
-    int mpi_mem = self->mpi_mem;
-    memory_reset(self);
-    self->mpi_mem = mpi_mem; /* remembers where it came from (Free_mem twice is a no-op) */
-}
-
-static int check_not_exported(PyMPIMemoryObject *self, const char *what)
-{
-    if (self->exports > 0) {
-        PyErr_Format(PyExc_BufferError, "%s: memory has %zd live buffer export(s)", what, self->exports);
-        return -1;
-    }
-    return 0;
-}
-
-static void memory_dealloc(PyMPIMemoryObject *self)
-{
-    memory_drop(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    self->mpi_mem = 0;
 }
 
 static PyMPIMemoryObject *memory_alloc(PyTypeObject *tp)
@@ -58,8 +62,43 @@ static PyMPIMemoryObject *memory_alloc(PyTypeObject *tp)
     PyMPIMemoryObject *self = (PyMPIMemoryObject *)tp->tp_alloc(tp, 0);
     if (!self) return NULL;
     memory_reset(self);
-    self->mpi_mem = 0;
+    self->exports = 0;
+    self->detached = NULL;
     return self;
+}
+
+/* Give up the memory: release the exporter's view or free owned raw memory; the object is
+ * empty afterwards. With live exports the memory is handed to a hidden object instead, freed
+ * when the last export ends. -1 (MemoryError) only if that object cannot be made. */
+static int memory_drop(PyMPIMemoryObject *self)
+{
+    if (self->exports > 0 && (self->view.obj || self->owns_mem)) {
+        PyMPIMemoryObject *keep = memory_alloc(&PyMPIMemory_Type);
+        if (!keep) return -1;
+        keep->view = self->view;
+        keep->owns_mem = self->owns_mem;
+        keep->mpi_mem = self->mpi_mem;
+        mpi_block *b = self->mpi_mem && self->owns_mem ? block_find(self->view.buf) : NULL;
+        if (b) b->owner = keep;
+        Py_XSETREF(self->detached, (PyObject *)keep);
+    } else if (self->view.obj) {
+        pympi_buffer_release(&self->view);
+    } else if (self->owns_mem && self->view.buf) {
+        if (self->mpi_mem) {
+            mpi_block *b = block_find(self->view.buf);
+            if (b) block_remove(b);
+            if (pympi_mpi_active()) MPI_Free_mem(self->view.buf);
+        } else PyMem_Free(self->view.buf);
+    }
+    memory_reset(self);
+    return 0;
+}
+
+static void memory_dealloc(PyMPIMemoryObject *self)
+{
+    memory_drop(self); /* no export is alive: each holds a reference */
+    Py_CLEAR(self->detached);
+    Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 PyObject *pympi_memory_from_view(Py_buffer *view)
@@ -87,13 +126,8 @@ static PyObject *memory_of(PyTypeObject *tp, PyObject *obj, int writable, int re
 {
     PyMPIMemoryObject *self = memory_alloc(tp);
     if (!self) return NULL;
-    int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (!PyObject_CheckBuffer(obj)) {
-        PyErr_Format(PyExc_TypeError, "memory: expected a buffer object, got '%.200s'", Py_TYPE(obj)->tp_name);
-        Py_DECREF(self);
-        return NULL;
-    }
-    if (PyObject_GetBuffer(obj, &self->view, flags) < 0) {
+    /* any buffer: the buffer protocol, DLPack or CUDA array interface */
+    if (pympi_getbuffer(obj, &self->view, writable) < 0) {
         memory_reset(self);
         Py_DECREF(self);
         return NULL;
@@ -102,13 +136,13 @@ static PyObject *memory_of(PyTypeObject *tp, PyObject *obj, int writable, int re
     return (PyObject *)self;
 }
 
-/* memory(obj=None): empty, or a view of obj (read-only if obj is). */
+/* memory(): empty; memory(obj): a view of obj (read-only if obj is). */
 static PyObject *memory_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
     PyObject *obj = NULL;
     static char *kwlist[] = {"obj", NULL};
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:memory", kwlist, &obj)) return NULL;
-    if (!obj || obj == Py_None) return (PyObject *)memory_alloc(tp);
+    if (!obj) return (PyObject *)memory_alloc(tp);
     return memory_of(tp, obj, 0, 0);
 }
 
@@ -175,7 +209,10 @@ static int memory_getbuffer(PyMPIMemoryObject *self, Py_buffer *view, int flags)
     return 0;
 }
 
-static void memory_releasebuffer(PyMPIMemoryObject *self, Py_buffer *view) { self->exports--; }
+static void memory_releasebuffer(PyMPIMemoryObject *self, Py_buffer *view)
+{
+    if (--self->exports == 0) Py_CLEAR(self->detached);
+}
 
 static PyBufferProcs memory_as_buffer = {(getbufferproc)memory_getbuffer, (releasebufferproc)memory_releasebuffer};
 
@@ -304,8 +341,7 @@ static PyMappingMethods memory_as_mapping = {(lenfunc)memory_len, (binaryfunc)me
 /* ---- methods ------------------------------------------------------------------------------------ */
 static PyObject *memory_release(PyObject *self, PyObject *u)
 {
-    if (check_not_exported(MEM(self), "release") < 0) return NULL;
-    memory_drop(MEM(self));
+    if (memory_drop(MEM(self)) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -323,8 +359,12 @@ static PyObject *memory_tobytes(PyObject *self, ARGS)
     return PyBytes_FromStringAndSize(MEM(self)->view.buf, MEM(self)->view.len);
 }
 
+/* A read-only view of the same bytes: of the same exporter (as in mpi4py, .obj is shared), or
+ * of this object for raw memory. */
 static PyObject *memory_toreadonly(PyObject *self, PyObject *u)
 {
+    PyObject *obj = MEM(self)->view.obj;
+    if (obj) return memory_of(&PyMPIMemory_Type, obj, 0, 1);
     Py_buffer view;
     if (PyObject_GetBuffer(self, &view, PyBUF_SIMPLE) < 0) return NULL;
     PyObject *m = pympi_memory_from_view(&view);
@@ -399,29 +439,44 @@ static PyObject *mod_Alloc_mem(PyObject *m, ARGS)
         return NULL;
     }
     PyObject *mem = pympi_memory_new_raw(base, size, 0);
-    if (!mem) { MPI_Free_mem(base); return NULL; }
+    if (!mem || (base && block_add(base, MEM(mem)) < 0)) {
+        Py_XDECREF(mem);
+        MPI_Free_mem(base);
+        return NULL;
+    }
     MEM(mem)->owns_mem = 1;
     MEM(mem)->mpi_mem = 1;
     return mem;
 }
 
+/* Free_mem(mem): frees the Alloc_mem block at the address of `mem`, however it is passed. */
 static PyObject *mod_Free_mem(PyObject *m, ARGS)
 {
     static const char *const kwlist[] = {"mem", NULL};
     PyObject *a[1];
+    void *base;
     if (pympi_parse("Free_mem", kwlist, 1, args, nargs, kw, a) < 0) return NULL;
-    if (!PyObject_TypeCheck(a[0], &PyMPIMemory_Type))
-        return PyErr_Format(PyExc_TypeError, "Free_mem: expected a memory object, got '%.200s'", Py_TYPE(a[0])->tp_name);
-    PyMPIMemoryObject *mem = MEM(a[0]);
-    if (!mem->mpi_mem)
-        return PyErr_Format(PyExc_ValueError, "Free_mem: memory was not allocated with Alloc_mem");
-    if (mem->owns_mem) {
-        if (check_not_exported(mem, "Free_mem") < 0) return NULL;
-        void *base = mem->view.buf;
-        mem->owns_mem = 0;
-        memory_drop(mem);
-        if (base && CHKERR(MPI_Free_mem(base))) return NULL;
+    int is_memory = PyObject_TypeCheck(a[0], &PyMPIMemory_Type);
+    if (is_memory) base = MEM(a[0])->view.buf;
+    else {
+        Py_buffer view;
+        if (pympi_getbuffer(a[0], &view, 0) < 0) return NULL;
+        base = view.buf;
+        pympi_buffer_release(&view);
     }
+    if (!base) Py_RETURN_NONE; /* empty or released: MPI_Free_mem(NULL) does nothing */
+    mpi_block *b = block_find(base);
+    if (!b) {
+        pympi_raise(MPI_ERR_BASE);
+        return NULL;
+    }
+    PyMPIMemoryObject *owner = b->owner;
+    block_remove(b);
+    int ierr = MPI_Free_mem(base);
+    /* the owner and the object passed no longer show the freed memory */
+    owner->owns_mem = 0;
+    if (memory_drop(owner) < 0 || (is_memory && memory_drop(MEM(a[0])) < 0)) return NULL;
+    if (CHKERR(ierr)) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -470,15 +525,14 @@ static PyObject *mod_Get_address(PyObject *m, ARGS)
     if (pympi_is_bottom(a[0])) {
         if (CHKERR(MPI_Get_address(MPI_BOTTOM, &address))) return NULL;
     } else {
+        /* any buffer (the buffer protocol, DLPack, CUDA array interface); a non-contiguous
+         * PEP 3118 one still has an address */
         Py_buffer view;
-        if (!PyObject_CheckBuffer(a[0]))
-            return PyErr_Format(PyExc_TypeError, "Get_address: expected a buffer or BOTTOM, got '%.200s'",
-                                Py_TYPE(a[0])->tp_name);
-        if (PyObject_GetBuffer(a[0], &view, PyBUF_SIMPLE) < 0 &&
-            (PyErr_Clear(), PyObject_GetBuffer(a[0], &view, PyBUF_STRIDES) < 0))
-            return NULL;
+        if (PyObject_CheckBuffer(a[0])) {
+            if (PyObject_GetBuffer(a[0], &view, PyBUF_STRIDES) < 0) return NULL;
+        } else if (pympi_getbuffer(a[0], &view, 0) < 0) return NULL;
         int ierr = MPI_Get_address(view.buf, &address);
-        PyBuffer_Release(&view);
+        pympi_buffer_release(&view);
         if (CHKERR(ierr)) return NULL;
     }
     return PyLong_FromSsize_t(address);

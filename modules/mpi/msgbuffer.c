@@ -1,32 +1,49 @@
 /* msgbuffer.c: buffer specifications -> (address, count, datatype).
  *
- * Accepted forms for one buffer (upper-case methods):
- *   buf                            any contiguous buffer: datatype from its PEP 3118 format (every
- *                                  C/C99 integer, real, complex, bool and char type MPICH has;
- *                                  'Ns' strings are MPI_CHAR), count = nbytes / itemsize
- *   [buf, datatype]                count = nbytes / extent(datatype)
- *   [buf, count, datatype]         explicit count (elements of datatype)
- *   [buf, (count, displ), datatype]  displacement in elements of datatype
+ * Accepted forms for one buffer (upper-case methods), as in mpi4py 3.1:
+ *   buf                              any contiguous buffer: datatype from its format (every
+ *                                    C/C99 integer, real, complex, bool and char type MPICH has;
+ *                                    'Ns' strings are MPI_CHAR), count from its length
+ *   [buf, datatype]                  count = length / extent(datatype)
+ *   [buf, count]                     datatype from the buffer's format
+ *   [buf, (count, displ)]            (a list [count, displ] works too)
+ *   [buf, count, datatype]
+ *   [buf, (count, displ), datatype]
  *   [buf, count, displ, datatype]
- *   (tuples are accepted wherever lists are; a datatype may be a typecode string 'd', or None
- *   for the buffer's own format; a count or displacement may be None)
- *   None                           empty message (the p2p methods accept it with PROC_NULL only)
- *   [MPI.BOTTOM, count, datatype]  absolute addresses (count 1 if omitted)
- *   MPI.IN_PLACE                   where the caller allows it (collectives)
+ *   (tuples are accepted wherever lists are; a datatype is a Datatype, a typecode string
+ *   ('d', 'i4': KeyError for an unknown one) or None for the buffer's own format; a count or
+ *   displacement may be None; a displacement counts elements of the datatype, and an inferred
+ *   count is what fits after it)
+ *   None                             empty message (the p2p methods accept it with PROC_NULL only)
+ *   [MPI.BOTTOM, count, datatype]    absolute addresses (count 0 if omitted)
+ *   MPI.IN_PLACE                     where the caller allows it (collectives)
  * A "buffer" is a buffer-protocol object, else a DLPack provider (__dlpack__ and
  * __dlpack_device__), else a __cuda_array_interface__ provider (mpi4py's order). Their memory is
  * used by address: host memory works as any buffer; device memory is handed to MPI as is.
- * Errors: TypeError for a non-buffer, BufferError for a read-only receive buffer or a
- * non-contiguous provider (or what the exporter raises), ValueError for counts/displacements that
- * do not fit the buffer, lengths that are not a multiple of the datatype extent, or formats with no
- * MPI datatype; MPI.Exception(ERR_TYPE) for DATATYPE_NULL (a freed datatype), as MPI would. */
+ * Errors (mpi4py 3.1's classes): TypeError for a non-buffer, BufferError for a read-only receive
+ * buffer or a non-contiguous provider (or what the exporter raises), ValueError for negative
+ * counts or displacements, counts that cannot be inferred and blocks that do not fit the buffer
+ * (checked here so MPI never touches memory outside it), KeyError for a format or typecode with
+ * no MPI datatype, MPI.Exception(ERR_TYPE) for DATATYPE_NULL where MPI would be handed it. */
 #include "pympi.h"
+
+/* Release a view without losing a pending exception: the exporter's release (or the last
+ * reference to a DLPack or CAI provider) may run Python code, which must neither see nor clear
+ * the error being raised. */
+void pympi_buffer_release(Py_buffer *view)
+{
+    if (!view->obj) return;
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyBuffer_Release(view);
+    PyErr_Restore(t, v, tb);
+}
 
 /* ---- buffer providers --------------------------------------------------------- *
  * In the order mpi4py tries them: the buffer protocol, then DLPack (__dlpack__ and
  * __dlpack_device__), then __cuda_array_interface__. The last two describe memory by address;
- * host memory works as any buffer, device memory is passed through to MPI as an address (a
- * CUDA-aware MPI can use it). The view's format is one of the static strings below. */
+ * the view keeps the provider object alive (its owner) and has one of the static formats below,
+ * or 'B' (bytes, itemsize 1) for an element type with no C equivalent, as in mpi4py. */
 
 /* The DLPack ABI (dlpack.h, stable since v0.2): only what a consumer reads. */
 typedef struct { int32_t device_type, device_id; } pympi_DLDevice;
@@ -49,32 +66,112 @@ enum { kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLBfloat = 4, kDLComplex = 5, kDL
 enum { kDLCPU = 1 };
 
 /* Native format for a fixed-size kind ('i' signed, 'u' unsigned, 'f' real, 'c' complex,
- * 'b' bool) and byte size; NULL if no C type has it. */
+ * 'b' bool) and byte size; NULL if no C type has it. Half precision has a format but no MPI
+ * datatype: KeyError later, unless the spec names a datatype. */
 static const char *sized_format(char kind, long size)
 {
     switch (kind) {
     case 'i': return size == 1 ? "b" : size == 2 ? "h" : size == 4 ? "i" : size == 8 ? "q" : NULL;
     case 'u': return size == 1 ? "B" : size == 2 ? "H" : size == 4 ? "I" : size == 8 ? "Q" : NULL;
-    case 'f': return size == 4 ? "f" : size == 8 ? "d" : size == (long)sizeof(long double) ? "g" : NULL;
-    case 'c': return size == 8 ? "Zf" : size == 16 ? "Zd" : size == 2 * (long)sizeof(long double) ? "Zg" : NULL;
+    case 'f': return size == 2 ? "e" : size == 4 ? "f" : size == 8 ? "d" : size == (long)sizeof(long double) ? "g" : NULL;
+    case 'c': return size == 4 ? "Ze" : size == 8 ? "Zf" : size == 16 ? "Zd" : size == 2 * (long)sizeof(long double) ? "Zg" : NULL;
     case 'b': return size == 1 ? "?" : NULL;
     default: return NULL;
     }
 }
 
-/* Fill `view` over raw memory owned by `owner` (new reference taken). */
-static int fill_raw_view(Py_buffer *view, PyObject *owner, void *buf, Py_ssize_t len, int readonly,
-                         const char *format, Py_ssize_t itemsize, int flags)
+/* A view of `nbytes` at `buf` owned by the provider `obj`, with a format of `itemsize` bytes
+ * (NULL: plain bytes). PyBuffer_FillInfo refuses (BufferError) a read-only one for writing. */
+static int fill_provider_view(Py_buffer *view, PyObject *obj, void *buf, Py_ssize_t nbytes, int readonly,
+                              const char *format, Py_ssize_t itemsize, int flags)
 {
-    if (PyBuffer_FillInfo(view, owner, buf, len, readonly, flags & ~PyBUF_WRITABLE) < 0) return -1;
+    if (PyBuffer_FillInfo(view, obj, buf, nbytes, readonly, flags) < 0) return -1;
     if (format) {
         view->format = (char *)format;
         view->itemsize = itemsize;
-    }
+    } else if (flags & PyBUF_FORMAT) view->format = "B";
     return 0;
 }
 
 static PyObject *str_dlpack, *str_dlpack_device, *str_cai; /* interned attribute names */
+
+/* a, b = pair, both integers: TypeError/ValueError as Python's unpacking and int() raise them. */
+static int unpack_int_pair(PyObject *pair, const char *what, long *a, long *b)
+{
+    PyObject *fast = PySequence_Fast(pair, what);
+    if (!fast) return -1;
+    int rc = -1;
+    if (PySequence_Fast_GET_SIZE(fast) != 2)
+        PyErr_Format(PyExc_ValueError, "%s: expected 2 values, got %zd", what, PySequence_Fast_GET_SIZE(fast));
+    else if ((*a = PyLong_AsLong(PySequence_Fast_GET_ITEM(fast, 0))) == -1 && PyErr_Occurred()) {
+    } else if ((*b = PyLong_AsLong(PySequence_Fast_GET_ITEM(fast, 1))) == -1 && PyErr_Occurred()) {
+    } else rc = 0;
+    Py_DECREF(fast);
+    return rc;
+}
+
+/* Strides (in elements) laid out in C order (fortran 0) or Fortran order; dimensions of
+ * length 1 may have any stride. */
+static int dl_contiguous(const pympi_DLTensor *t, int fortran)
+{
+    int64_t expect = 1;
+    for (int k = 0; k < t->ndim; k++) {
+        int i = fortran ? k : t->ndim - 1 - k;
+        if (t->shape[i] > 1 && t->strides[i] != expect) return 0;
+        expect *= t->shape[i];
+    }
+    return 1;
+}
+
+/* Check the tensor and find its size and element format. 0, or -1 with BufferError. */
+static int dl_describe(const pympi_DLTensor *t, Py_ssize_t *nbytes, const char **format, Py_ssize_t *itemsize)
+{
+    if (t->ndim < 0) return PyErr_SetString(PyExc_BufferError, "dlpack: number of dimensions is negative"), -1;
+    if (t->ndim > 0 && !t->shape) return PyErr_SetString(PyExc_BufferError, "dlpack: shape is NULL"), -1;
+    Py_ssize_t n = 1;
+    for (int i = 0; i < t->ndim; i++) {
+        if (t->shape[i] < 0) return PyErr_SetString(PyExc_BufferError, "dlpack: shape item is negative"), -1;
+        if (__builtin_mul_overflow(n, (Py_ssize_t)t->shape[i], &n))
+            return PyErr_SetString(PyExc_BufferError, "dlpack: tensor too large"), -1;
+        if (t->strides && t->strides[i] < 0)
+            return PyErr_SetString(PyExc_BufferError, "dlpack: strides item is negative"), -1;
+    }
+    if (t->strides && !dl_contiguous(t, 0) && !dl_contiguous(t, 1))
+        return PyErr_SetString(PyExc_BufferError, "dlpack: buffer is not contiguous"), -1;
+    Py_ssize_t bytes = ((Py_ssize_t)t->dtype.bits * t->dtype.lanes + 7) / 8;
+    *format = NULL;
+    *itemsize = 1;
+    if (t->dtype.lanes == 1) {
+        char kind = t->dtype.code == kDLInt ? 'i' : t->dtype.code == kDLUInt ? 'u'
+                  : t->dtype.code == kDLFloat ? 'f' : t->dtype.code == kDLComplex ? 'c'
+                  : t->dtype.code == kDLBool ? 'b' : '?';
+        *format = t->dtype.bits % 8 ? NULL : sized_format(kind, t->dtype.bits / 8);
+    } else if (t->dtype.code == kDLFloat && t->dtype.lanes == 2 && t->dtype.bits % 8 == 0) {
+        /* two lanes of a real type: its complex counterpart (NumPy exports complex long
+         * double so); any other vector type is plain bytes */
+        *format = sized_format('c', t->dtype.bits / 4);
+    }
+    if (*format) *itemsize = bytes;
+    if (__builtin_mul_overflow(n, bytes, nbytes))
+        return PyErr_SetString(PyExc_BufferError, "dlpack: tensor too large"), -1;
+    return 0;
+}
+
+/* The capsule is consumed at once, as mpi4py 3.1 does: the producer's deleter is called and the
+ * capsule renamed "used_dltensor" (a capsule handed out twice is refused). The memory stays
+ * valid through the provider object, which the view keeps. Deleters and capsule destructors may
+ * be Python code: the pending exception, if any, is set aside meanwhile. */
+static void dl_consume(PyObject *capsule, pympi_DLManagedTensor *managed)
+{
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    if (managed) {
+        if (managed->deleter) managed->deleter(managed);
+        if (PyCapsule_SetName(capsule, "used_dltensor") < 0) PyErr_Clear();
+    }
+    Py_DECREF(capsule);
+    PyErr_Restore(t, v, tb);
+}
 
 /* 1: not provided (no exception set), 0: view filled, -1: error. */
 static int get_dlpack_buffer(PyObject *obj, Py_buffer *view, int flags)
@@ -84,16 +181,10 @@ static int get_dlpack_buffer(PyObject *obj, Py_buffer *view, int flags)
     if (_PyObject_LookupAttr(obj, str_dlpack, &dlpack) < 0) return -1;
     if (!dlpack) return 1;
     if (_PyObject_LookupAttr(obj, str_dlpack_device, &device) < 0) goto done;
-    if (!device) { Py_DECREF(dlpack); return 1; }
-    long device_type;
+    if (!device) { rc = 1; goto done; }
+    long device_type, device_id;
     dev = PyObject_CallNoArgs(device);
-    if (!dev) goto done;
-    if (!PyTuple_Check(dev) || PyTuple_GET_SIZE(dev) != 2) {
-        PyErr_SetString(PyExc_BufferError, "dlpack: __dlpack_device__() must return (device_type, device_id)");
-        goto done;
-    }
-    device_type = PyLong_AsLong(PyTuple_GET_ITEM(dev, 0));
-    if (device_type == -1 && PyErr_Occurred()) goto done;
+    if (!dev || unpack_int_pair(dev, "dlpack: __dlpack_device__()", &device_type, &device_id) < 0) goto done;
     if (device_type == kDLCPU) capsule = PyObject_CallNoArgs(dlpack);
     else {
         /* device memory: ask for no stream synchronization (stream=-1), as mpi4py does */
@@ -105,133 +196,154 @@ static int get_dlpack_buffer(PyObject *obj, Py_buffer *view, int flags)
     }
     if (!capsule) goto done;
     if (!PyCapsule_IsValid(capsule, "dltensor")) {
-        PyErr_SetString(PyExc_BufferError, "dlpack: __dlpack__() did not return a 'dltensor' capsule");
+        PyErr_SetString(PyExc_BufferError, "dlpack: invalid capsule object");
+        dl_consume(capsule, NULL);
         goto done;
     }
     pympi_DLManagedTensor *managed = PyCapsule_GetPointer(capsule, "dltensor");
-    pympi_DLTensor *t = &managed->dl_tensor;
-    if (t->ndim < 0 || (t->ndim > 0 && !t->shape)) {
-        PyErr_SetString(PyExc_BufferError, "dlpack: invalid tensor shape");
-        goto done;
-    }
-    if (t->dtype.lanes != 1) {
-        PyErr_SetString(PyExc_BufferError, "dlpack: vector (multi-lane) data types are not supported");
-        goto done;
-    }
-    Py_ssize_t itemsize = t->dtype.bits / 8, n = 1;
-    if (t->dtype.bits % 8 || itemsize == 0) {
-        PyErr_SetString(PyExc_BufferError, "dlpack: data type bit width is not a whole number of bytes");
-        goto done;
-    }
-    /* contiguity: C order, dimensions of length 1 may have any stride */
-    int64_t expect = 1;
-    for (int i = t->ndim - 1; i >= 0; i--) {
-        if (t->shape[i] < 0) { PyErr_SetString(PyExc_BufferError, "dlpack: negative extent"); goto done; }
-        if (t->strides && t->shape[i] > 1 && t->strides[i] != expect) {
-            PyErr_SetString(PyExc_BufferError, "dlpack: buffer is not contiguous");
-            goto done;
-        }
-        expect *= t->shape[i];
-        n *= (Py_ssize_t)t->shape[i];
-    }
-    char kind = t->dtype.code == kDLInt ? 'i' : t->dtype.code == kDLUInt ? 'u'
-              : t->dtype.code == kDLFloat ? 'f' : t->dtype.code == kDLComplex ? 'c'
-              : t->dtype.code == kDLBool ? 'b' : '?';
-    const char *format = sized_format(kind, (long)itemsize);
-    if (!format) format = "V"; /* no MPI datatype: fails later unless one is given */
-    /* The capsule stays referenced by the view: the tensor (and what it keeps alive) outlives
-     * every use of the memory; its destructor calls the producer's deleter. */
-    rc = fill_raw_view(view, capsule, (char *)t->data + t->byte_offset, n * itemsize, 0, format,
-                       itemsize, flags);
+    const pympi_DLTensor *t = &managed->dl_tensor;
+    Py_ssize_t nbytes, itemsize;
+    const char *format;
+    if (dl_describe(t, &nbytes, &format, &itemsize) == 0)
+        rc = fill_provider_view(view, obj, (char *)t->data + t->byte_offset, nbytes, 0, format, itemsize, flags);
+    dl_consume(capsule, managed);
 done:
     Py_XDECREF(dlpack);
     Py_XDECREF(device);
     Py_XDECREF(dev);
-    Py_XDECREF(capsule);
     return rc;
+}
+
+/* __cuda_array_interface__ (version 0-3): a dict with 'data' (ptr, readonly), 'typestr',
+ * 'shape' and optional 'strides', 'descr', 'mask'. Errors as mpi4py 3.1 raises them: KeyError for
+ * a missing key, TypeError for a value of the wrong type, ValueError for a 'data' pair of the
+ * wrong length or a bad item size, BufferError for a negative size, masks and non-contiguous
+ * strides; a 'descr' that does not match 'typestr' is ignored with a RuntimeWarning. */
+static PyObject *cai_item(PyObject *cai, const char *key, int required)
+{
+    PyObject *v = PyDict_GetItemString(cai, key);
+    if (!v && required) PyErr_SetString(PyExc_KeyError, key);
+    return v == Py_None && !required ? NULL : v;
+}
+
+static int cai_type_error(const char *key, const char *expected, PyObject *v)
+{
+    PyErr_Format(PyExc_TypeError, "__cuda_array_interface__: '%s' must be %s, not '%.200s'", key, expected,
+                 Py_TYPE(v)->tp_name);
+    return -1;
+}
+
+static int cai_contiguous(PyObject *shape, PyObject *strides, Py_ssize_t itemsize, int fortran)
+{
+    Py_ssize_t ndim = PyTuple_GET_SIZE(shape), expect = itemsize;
+    for (Py_ssize_t k = 0; k < ndim; k++) {
+        Py_ssize_t i = fortran ? k : ndim - 1 - k;
+        Py_ssize_t dim = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, i));
+        Py_ssize_t st = PyLong_AsSsize_t(PyTuple_GET_ITEM(strides, i));
+        if ((dim == -1 || st == -1) && PyErr_Occurred()) return -1;
+        if (dim > 1 && st != expect) return 0;
+        expect *= dim;
+    }
+    return 1;
+}
+
+static int cai_view(PyObject *obj, PyObject *cai, Py_buffer *view, int flags)
+{
+    if (!PyDict_Check(cai)) return cai_type_error("__cuda_array_interface__", "a dict", cai);
+    PyObject *data = cai_item(cai, "data", 1), *typestr, *shape, *strides, *descr, *mask;
+    if (!data || !(typestr = cai_item(cai, "typestr", 1)) || !(shape = cai_item(cai, "shape", 1))) return -1;
+    strides = cai_item(cai, "strides", 0);
+    descr = cai_item(cai, "descr", 0);
+    mask = cai_item(cai, "mask", 0);
+    if (!PyTuple_Check(data)) return cai_type_error("data", "a tuple", data);
+    if (PyTuple_GET_SIZE(data) != 2) {
+        PyErr_Format(PyExc_ValueError, "__cuda_array_interface__: 'data' must be (pointer, readonly), got %zd items",
+                     PyTuple_GET_SIZE(data));
+        return -1;
+    }
+    if (!PyUnicode_Check(typestr)) return cai_type_error("typestr", "a str", typestr);
+    if (!PyTuple_Check(shape)) return cai_type_error("shape", "a tuple", shape);
+    if (strides && !PyTuple_Check(strides)) return cai_type_error("strides", "a tuple or None", strides);
+    if (descr && !PyList_Check(descr)) return cai_type_error("descr", "a list or None", descr);
+    Py_ssize_t size = 1, ndim = PyTuple_GET_SIZE(shape);
+    for (Py_ssize_t i = 0; i < ndim; i++) {
+        Py_ssize_t dim = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, i));
+        if (dim == -1 && PyErr_Occurred()) return -1;
+        if (__builtin_mul_overflow(size, dim, &size)) {
+            PyErr_SetString(PyExc_BufferError, "__cuda_array_interface__: buffer too large");
+            return -1;
+        }
+    }
+    PyObject *ptr_obj = PyTuple_GET_ITEM(data, 0);
+    void *ptr = ptr_obj == Py_None && size == 0 ? NULL : PyLong_AsVoidPtr(ptr_obj);
+    if (!ptr && PyErr_Occurred()) return -1;
+    int readonly = PyObject_IsTrue(PyTuple_GET_ITEM(data, 1));
+    if (readonly < 0) return -1;
+    /* typestr: byte order ('<', '>', '|'), kind, size in bytes: '<f8', '|u1', '<c16' */
+    const char *ts = PyUnicode_AsUTF8(typestr);
+    if (!ts) return -1;
+    char order = ts[0], kind = order ? ts[1] : 0, *end = NULL;
+    long itemsize = kind ? strtol(ts + 2, &end, 10) : 0;
+    if (!kind || !end || end == ts + 2 || *end || itemsize <= 0) {
+        PyErr_Format(PyExc_ValueError, "__cuda_array_interface__: invalid typestr '%s'", ts);
+        return -1;
+    }
+    static const int one = 1;
+    int little = *(const char *)&one;
+    if ((order == '<' && !little) || (order == '>' && little) || !strchr("<>|", order)) {
+        PyErr_Format(PyExc_BufferError, "__cuda_array_interface__: typestr '%s' with non-native byte order", ts);
+        return -1;
+    }
+    if (mask) {
+        PyErr_SetString(PyExc_BufferError, "__cuda_array_interface__: cannot handle masked arrays");
+        return -1;
+    }
+    if (size < 0) {
+        PyErr_SetString(PyExc_BufferError, "__cuda_array_interface__: buffer with negative size");
+        return -1;
+    }
+    if (strides) {
+        if (PyTuple_GET_SIZE(strides) != ndim) {
+            PyErr_SetString(PyExc_ValueError, "__cuda_array_interface__: 'strides' and 'shape' differ in length");
+            return -1;
+        }
+        int c = cai_contiguous(shape, strides, itemsize, 0);
+        if (c == 0) c = cai_contiguous(shape, strides, itemsize, 1);
+        if (c < 0) return -1;
+        if (!c) {
+            PyErr_SetString(PyExc_BufferError, "__cuda_array_interface__: buffer is not contiguous");
+            return -1;
+        }
+    }
+    if (descr) {
+        /* the element type comes from typestr; a structured descr is not used */
+        int plain = 0;
+        if (PyList_GET_SIZE(descr) == 1) {
+            PyObject *expect = Py_BuildValue("(sO)", "", typestr);
+            if (!expect) return -1;
+            plain = PyObject_RichCompareBool(PyList_GET_ITEM(descr, 0), expect, Py_EQ);
+            Py_DECREF(expect);
+            if (plain < 0) return -1;
+        }
+        if (!plain && PyErr_WarnEx(PyExc_RuntimeWarning, "__cuda_array_interface__: ignoring 'descr' key", 1) < 0)
+            return -1;
+    }
+    const char *format = sized_format(kind, itemsize);
+    Py_ssize_t nbytes;
+    if (__builtin_mul_overflow(size, (Py_ssize_t)itemsize, &nbytes)) {
+        PyErr_SetString(PyExc_BufferError, "__cuda_array_interface__: buffer too large");
+        return -1;
+    }
+    return fill_provider_view(view, obj, ptr, nbytes, readonly, format, format ? itemsize : 1, flags);
 }
 
 static int get_cai_buffer(PyObject *obj, Py_buffer *view, int flags)
 {
     PyObject *cai = NULL;
-    int rc = -1;
     if (_PyObject_LookupAttr(obj, str_cai, &cai) < 0) return -1;
     if (!cai) return 1;
-    if (!PyDict_Check(cai)) {
-        PyErr_SetString(PyExc_TypeError, "__cuda_array_interface__: expected a dict");
-        goto done;
-    }
-    PyObject *data = PyDict_GetItemString(cai, "data");
-    PyObject *shape = PyDict_GetItemString(cai, "shape");
-    PyObject *typestr = PyDict_GetItemString(cai, "typestr");
-    PyObject *strides = PyDict_GetItemString(cai, "strides");
-    PyObject *mask = PyDict_GetItemString(cai, "mask");
-    if (!data || !shape || !typestr) {
-        PyErr_SetString(PyExc_KeyError, "__cuda_array_interface__: 'data', 'shape' and 'typestr' are required");
-        goto done;
-    }
-    if (mask && mask != Py_None) {
-        PyErr_SetString(PyExc_BufferError, "__cuda_array_interface__: cannot handle masked arrays");
-        goto done;
-    }
-    if (!PyTuple_Check(data) || PyTuple_GET_SIZE(data) != 2 || !PyTuple_Check(shape)) {
-        PyErr_SetString(PyExc_TypeError, "__cuda_array_interface__: 'data' must be (ptr, readonly), 'shape' a tuple");
-        goto done;
-    }
-    void *ptr = PyLong_AsVoidPtr(PyTuple_GET_ITEM(data, 0));
-    if (!ptr && PyErr_Occurred()) goto done;
-    int readonly = PyObject_IsTrue(PyTuple_GET_ITEM(data, 1));
-    if (readonly < 0) goto done;
-    const char *ts = pympi_str(typestr, "__cuda_array_interface__ 'typestr'");
-    if (!ts) goto done;
-    /* typestr: byte order ('<', '>', '|'), kind, size in bytes: '<f8', '|u1', '<c16' */
-    static const int little = 1;
-    char order = ts[0], kind = ts[0] ? ts[1] : 0;
-    long size = kind ? strtol(ts + 2, NULL, 10) : 0;
-    if ((order == '<' && !*(const char *)&little) || (order == '>' && *(const char *)&little)) {
-        PyErr_Format(PyExc_ValueError, "__cuda_array_interface__: non-native byte order '%s'", ts);
-        goto done;
-    }
-    const char *format = size > 0 ? sized_format(kind, size) : NULL;
-    if (!format && size > 0) format = "V";
-    if (!format) {
-        PyErr_Format(PyExc_ValueError, "__cuda_array_interface__: invalid typestr '%s'", ts);
-        goto done;
-    }
-    Py_ssize_t ndim = PyTuple_GET_SIZE(shape), n = 1;
-    Py_ssize_t dims[64];
-    if (ndim > 64) { PyErr_SetString(PyExc_ValueError, "__cuda_array_interface__: too many dimensions"); goto done; }
-    for (Py_ssize_t i = 0; i < ndim; i++) {
-        dims[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, i));
-        if (dims[i] < 0) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "__cuda_array_interface__: negative extent");
-            goto done;
-        }
-        n *= dims[i];
-    }
-    if (strides && strides != Py_None) {
-        if (!PyTuple_Check(strides) || PyTuple_GET_SIZE(strides) != ndim) {
-            PyErr_SetString(PyExc_ValueError, "__cuda_array_interface__: 'strides' must match 'shape'");
-            goto done;
-        }
-        Py_ssize_t expect = size;
-        for (Py_ssize_t i = ndim - 1; i >= 0; i--) {
-            Py_ssize_t st = PyLong_AsSsize_t(PyTuple_GET_ITEM(strides, i));
-            if (st == -1 && PyErr_Occurred()) goto done;
-            if (dims[i] > 1 && st != expect) {
-                PyErr_SetString(PyExc_BufferError, "__cuda_array_interface__: buffer is not contiguous");
-                goto done;
-            }
-            expect *= dims[i];
-        }
-    }
-    if (readonly && (flags & PyBUF_WRITABLE)) {
-        PyErr_SetString(PyExc_BufferError, "__cuda_array_interface__: buffer is not writable");
-        goto done;
-    }
-    rc = fill_raw_view(view, obj, ptr, n * size, readonly, format, size, flags);
-done:
-    Py_XDECREF(cai);
+    int rc = cai_view(obj, cai, view, flags);
+    Py_DECREF(cai);
     return rc;
 }
 
@@ -240,6 +352,7 @@ done:
 static int getbuffer_flags(PyObject *obj, Py_buffer *view, int writable, int want_format)
 {
     int flags = PyBUF_ANY_CONTIGUOUS | (want_format ? PyBUF_FORMAT : 0) | (writable ? PyBUF_WRITABLE : 0);
+    view->obj = NULL;
     if (PyObject_CheckBuffer(obj)) return PyObject_GetBuffer(obj, view, flags);
     if (!str_cai) {
         str_dlpack = PyUnicode_InternFromString("__dlpack__");
@@ -260,7 +373,6 @@ int pympi_getbuffer(PyObject *obj, Py_buffer *view, int writable)
 {
     return getbuffer_flags(obj, view, writable, 1);
 }
-
 /* ---- PEP 3118 format -> datatype ------------------------------------------- */
 /* Native ('@' or no prefix): C types by code. Standard sizes ('<', '=' on little-endian): the
  * fixed-width types, since e.g. '<l' means 4 bytes whatever sizeof(long) is. */
@@ -341,7 +453,10 @@ MPI_Datatype pympi_format_datatype(const char *fmt)
     int is_little = *(const char *)&little == 1;
     if (*s == '@') s++;
     else if (*s == '=' || *s == (is_little ? '<' : '>')) { s++; standard = 1; }
-    else if (*s == '<' || *s == '>' || *s == '!') goto bad; /* foreign byte order */
+    else if (*s == '<' || *s == '>' || *s == '!') {
+        PyErr_Format(PyExc_ValueError, "message: format '%s' with non-native byte order", fmt);
+        return MPI_DATATYPE_NULL;
+    }
     else if (*s == '|') s++;
     MPI_Datatype t = MPI_DATATYPE_NULL;
     /* 's' / 'Ns': char[N] (NumPy 'S' strings); the count is then the byte length */
@@ -351,14 +466,22 @@ MPI_Datatype pympi_format_datatype(const char *fmt)
     if (s[0] && !s[1]) t = standard ? standard_code(s[0]) : native_code(s[0]);
     else if (s[0] == 'Z' && s[1] && !s[2]) t = (standard ? standard_code : native_code)((char)(s[1] - 32));
     else if (s[0] && s[1] >= '0' && s[1] <= '9') t = sized_code(s);
-    if (t != MPI_DATATYPE_NULL) return t;
-bad:
-    PyErr_Format(PyExc_ValueError, "message: cannot infer an MPI datatype from format '%s'", fmt);
-    return MPI_DATATYPE_NULL;
+    if (t == MPI_DATATYPE_NULL) {
+        /* what mpi4py raises for a key missing from its type dictionary */
+        PyObject *key = PyUnicode_FromString(fmt);
+        if (key) {
+            PyErr_SetObject(PyExc_KeyError, key);
+            Py_DECREF(key);
+        }
+    }
+    return t;
 }
 
 /* ---- buffer specs ------------------------------------------------------------- */
-static int spec_datatype(PyObject *o, MPI_Datatype *t)
+/* A Datatype or a typecode string names a datatype; None (no datatype) gives NULL. */
+static int is_datatype(PyObject *o) { return PyMPIDatatype_Check(o) || PyUnicode_Check(o); }
+
+int pympi_spec_datatype(PyObject *o, MPI_Datatype *t)
 {
     if (PyUnicode_Check(o)) {
         const char *s = PyUnicode_AsUTF8(o);
@@ -369,146 +492,175 @@ static int spec_datatype(PyObject *o, MPI_Datatype *t)
     return pympi_as_datatype(o, t);
 }
 
-static int check_type_usable(MPI_Datatype t)
+int pympi_unpack_pair(PyObject *o, const char *what, PyObject **a, PyObject **b)
 {
-    /* A freed (or never created) datatype: what MPI itself would report. */
-    if (t == MPI_DATATYPE_NULL) return pympi_raise(MPI_ERR_TYPE);
+    if (!PyList_Check(o) && !PyTuple_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "message: expected %s, got '%.200s'", what, Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    if (PySequence_Fast_GET_SIZE(o) != 2) {
+        PyErr_Format(PyExc_ValueError, "message: expected %s, got %zd items", what, PySequence_Fast_GET_SIZE(o));
+        return -1;
+    }
+    *a = PySequence_Fast_ITEMS(o)[0];
+    *b = PySequence_Fast_ITEMS(o)[1];
+    return 0;
+}
+
+static PyObject *none_to_null(PyObject *o) { return o == Py_None ? NULL : o; }
+
+/* [data, type] [data, count] [data, (count, displ)] [data, count, type]
+ * [data, (count, displ), type] [data, count, displ, type]: the parts given (others NULL). */
+static int split_simple(PyObject *spec, PyObject **data, PyObject **count, PyObject **displ, PyObject **type)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
+    PyObject **it = PySequence_Fast_ITEMS(spec);
+    *count = *displ = *type = NULL;
+    if (n < 2 || n > 4) {
+        PyErr_Format(PyExc_ValueError, "message: expected 2 to 4 items, got %zd", n);
+        return -1;
+    }
+    *data = it[0];
+    if (n == 4) {
+        *count = it[1];
+        *displ = it[2];
+        *type = it[3];
+    } else {
+        if (n == 3) *type = it[2];
+        if (n == 2 && is_datatype(it[1])) *type = it[1];
+        else if (PyList_Check(it[1]) || PyTuple_Check(it[1])) {
+            if (pympi_unpack_pair(it[1], "(count, displacement)", count, displ) < 0) return -1;
+        } else *count = it[1];
+    }
+    *count = none_to_null(*count);
+    *displ = none_to_null(*displ);
+    *type = none_to_null(*type);
     return 0;
 }
 
 void pympi_msg_release(pympi_msg *m)
 {
-    if (m->view.obj) PyBuffer_Release(&m->view);
+    pympi_buffer_release(&m->view);
 }
 
-static int msg_too_large(void)
+/* ValueError with a message of two integers. */
+static int value_error(const char *fmt, MPI_Count a, MPI_Count b)
 {
-    PyErr_SetString(PyExc_ValueError, "message: count or displacement too large");
+    PyErr_Format(PyExc_ValueError, fmt, (long long)a, (long long)b);
     return -1;
 }
 
-int pympi_msg_get(PyObject *spec, int role, pympi_msg *m)
+/* The extent of t; ValueError (saying `why`) when it is null or not positive. */
+static int positive_extent(MPI_Datatype t, const char *why, MPI_Count *extent)
 {
-    int writable = (role & 0xF) == PYMPI_RECV;
-    m->view.obj = NULL;
-    /* Fast path: a plain buffer object. */
-    if (!PyList_Check(spec) && !PyTuple_Check(spec)) {
-        if (spec == Py_None) {
-            m->addr = NULL; m->count = 0; m->type = MPI_BYTE;
-            return 0;
-        }
-        if ((role & PYMPI_ALLOW_INPLACE) && spec == pympi_IN_PLACE) {
-            m->addr = MPI_IN_PLACE; m->count = 0; m->type = MPI_DATATYPE_NULL;
-            return 0;
-        }
-        if (spec == pympi_BOTTOM) {
-            PyErr_SetString(PyExc_TypeError, "message: MPI.BOTTOM needs a datatype: [BOTTOM, count, datatype]");
-            return -1;
-        }
-        if (pympi_getbuffer(spec, &m->view, writable) < 0) return -1;
-        MPI_Datatype t = pympi_format_datatype(m->view.format);
-        if (t == MPI_DATATYPE_NULL) goto fail;
-        m->addr = m->view.buf;
-        m->type = t;
-        m->count = m->view.itemsize > 1 && t != MPI_CHAR ? m->view.len / m->view.itemsize : m->view.len;
-        return 0;
-    }
-    /* A spec list/tuple. */
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
-    PyObject **items = PySequence_Fast_ITEMS(spec);
-    if (n < 2 || n > 4) {
-        PyErr_Format(PyExc_ValueError, "message: expected 2 to 4 items, got %zd", n);
+    MPI_Count lb;
+    if (t == MPI_DATATYPE_NULL) {
+        PyErr_Format(PyExc_ValueError, "message: cannot %s, datatype is null", why);
         return -1;
     }
-    PyObject *data = items[0], *ocount = NULL, *odispl = NULL, *otype = items[n - 1];
-    if (n == 3) {
-        if (PyTuple_Check(items[1]) || PyList_Check(items[1])) {
-            if (PySequence_Fast_GET_SIZE(items[1]) != 2) {
-                PyErr_SetString(PyExc_ValueError, "message: expected (count, displ)");
-                return -1;
-            }
-            ocount = PySequence_Fast_ITEMS(items[1])[0];
-            odispl = PySequence_Fast_ITEMS(items[1])[1];
-        } else ocount = items[1];
-    } else if (n == 4) {
-        ocount = items[1];
-        odispl = items[2];
+    if (CHKERR(MPI_Type_get_extent_x(t, &lb, extent))) return -1;
+    if (*extent <= 0) {
+        PyErr_Format(PyExc_ValueError, "message: cannot %s, datatype extent %lld", why, (long long)*extent);
+        return -1;
     }
-    int bottom = data == pympi_BOTTOM, none = data == Py_None;
+    return 0;
+}
+
+/* One buffer spec, holding `blocks` equal blocks (1 for a plain message; 0: no block at all).
+ * Without a count, the count of one block is what fits after the displacement, split evenly;
+ * a given count is the count of one block, and all the blocks must fit the buffer. */
+static int msg_parse(PyObject *spec, int role, int blocks, pympi_msg *m)
+{
+    int writable = (role & 0xF) == PYMPI_RECV;
+    PyObject *data = spec, *ocount = NULL, *odispl = NULL, *otype = NULL;
+    m->view.obj = NULL;
+    if (PyList_Check(spec) || PyTuple_Check(spec)) {
+        if (split_simple(spec, &data, &ocount, &odispl, &otype) < 0) return -1;
+    } else if (spec == Py_None) {
+        m->addr = NULL; m->count = 0; m->type = MPI_BYTE;
+        return 0;
+    } else if ((role & PYMPI_ALLOW_INPLACE) && spec == pympi_IN_PLACE) {
+        m->addr = MPI_IN_PLACE; m->count = 0; m->type = MPI_DATATYPE_NULL;
+        return 0;
+    } else if (spec == pympi_BOTTOM) {
+        PyErr_SetString(PyExc_TypeError, "message: MPI.BOTTOM needs a datatype: [BOTTOM, count, datatype]");
+        return -1;
+    }
     MPI_Datatype t = MPI_DATATYPE_NULL;
-    if (otype == Py_None) {
-        /* datatype from the buffer's format */
-        if (bottom || none) {
+    MPI_Count count = 0, displ = 0, extent = 0, offset = 0, length = 0;
+    if (otype && pympi_spec_datatype(otype, &t) < 0) return -1;
+    if (ocount && pympi_count(ocount, 0, &count) < 0) return -1;
+    if (odispl && pympi_count(odispl, 0, &displ) < 0) return -1;
+    if (count < 0 || displ < 0) return value_error("message: negative count %lld or displacement %lld", count, displ);
+    int bottom = data == pympi_BOTTOM, none = data == Py_None;
+    if (bottom || none) {
+        /* absolute addresses, or nothing: the datatype says it all */
+        if (!otype) {
             PyErr_SetString(PyExc_TypeError, "message: a datatype is required with BOTTOM or None");
             return -1;
         }
-    } else if (spec_datatype(otype, &t) < 0 || check_type_usable(t) < 0) return -1;
-    MPI_Count count = -1, displ = 0;
-    if (ocount && ocount != Py_None && pympi_count(ocount, 0, &count) < 0) return -1;
-    if (odispl && odispl != Py_None && pympi_count(odispl, 0, &displ) < 0) return -1;
-    if (count < -1 || displ < 0 || (ocount && ocount != Py_None && count < 0)) {
-        PyErr_SetString(PyExc_ValueError, "message: negative count or displacement");
-        return -1;
-    }
-    if (!bottom && !none) {
+        if (none && count > 0) return value_error("message: buffer is None but count is %lld (displacement %lld)", count, displ);
+    } else {
         /* the format is only needed when no datatype was given */
-        if (getbuffer_flags(data, &m->view, writable, t == MPI_DATATYPE_NULL) < 0) return -1;
-        if (t == MPI_DATATYPE_NULL && (t = pympi_format_datatype(m->view.format)) == MPI_DATATYPE_NULL) goto fail;
+        if (getbuffer_flags(data, &m->view, writable, !otype) < 0) return -1;
+        if (!otype && (t = pympi_format_datatype(m->view.format)) == MPI_DATATYPE_NULL) goto fail;
+        length = m->view.len;
     }
-    MPI_Count lb = 0, extent = 0, off;
-    if (CHKERR(MPI_Type_get_extent_x(t, &lb, &extent))) goto fail;
-    if (__builtin_mul_overflow(displ, extent, &off)) { msg_too_large(); goto fail; }
-    if (bottom || none) {
-        /* Absolute addresses (BOTTOM: one element by default) or nothing (None). */
-        if (count < 0) count = bottom ? 1 : 0;
-        m->addr = (char *)(bottom ? MPI_BOTTOM : NULL) + off;
-        m->count = count;
-        m->type = t;
-        return 0;
-    }
-    MPI_Count nbytes = m->view.len;
-    if (count < 0) {
-        /* infer from the length */
-        if (extent <= 0) {
-            if (nbytes == 0) count = 0;
-            else { PyErr_SetString(PyExc_ValueError, "message: cannot infer count with a zero-extent datatype"); goto fail; }
-        } else {
-            if (nbytes % extent) {
-                PyErr_Format(PyExc_ValueError,
-                             "message: buffer length %lld is not a multiple of datatype extent %lld",
-                             (long long)nbytes, (long long)extent);
-                goto fail;
-            }
-            count = nbytes / extent - displ;
-            if (count < 0) {
-                PyErr_SetString(PyExc_ValueError, "message: displacement past the end of the buffer");
-                goto fail;
-            }
-        }
-    } else if (count > 0) {
-        /* Bytes touched: from displ*extent + true_lb to (displ+count-1)*extent + true_lb +
-         * true_extent (the last element may be shorter than the extent). */
-        MPI_Count tlb = 0, textent = 0, span;
-        if (CHKERR(MPI_Type_get_true_extent_x(t, &tlb, &textent))) goto fail;
-        if (__builtin_mul_overflow(displ + count - 1, extent, &span) ||
-            __builtin_add_overflow(span, tlb + textent, &span)) { msg_too_large(); goto fail; }
-        if (span > nbytes || off + tlb < 0) {
-            PyErr_Format(PyExc_ValueError,
-                         "message: count %lld and displacement %lld need %lld bytes, buffer has %lld",
-                         (long long)count, (long long)displ, (long long)span, (long long)nbytes);
+    if (displ > 0) {
+        if (positive_extent(t, "handle displacement", &extent) < 0) goto fail;
+        if (__builtin_mul_overflow(displ, extent, &offset) || (!bottom && offset > length)) {
+            value_error("message: displacement %lld out of bounds, buffer has %lld entries", displ, length / extent);
             goto fail;
         }
-    } else if (off > nbytes) {
-        PyErr_SetString(PyExc_ValueError, "message: displacement past the end of the buffer");
-        goto fail;
+        length -= offset;
     }
-    m->addr = (char *)m->view.buf + off;
-    m->count = count;
+    if (!ocount) {
+        if (length > 0 && blocks > 0) {
+            if (!extent && positive_extent(t, "infer count", &extent) < 0) goto fail;
+            if (length % extent) {
+                value_error("message: cannot infer count, buffer length %lld is not a multiple of datatype "
+                            "extent %lld", length, extent);
+                goto fail;
+            }
+            count = length / extent;
+            if (count % blocks) {
+                value_error("message: cannot infer count, %lld entries do not split into %lld blocks", count, blocks);
+                goto fail;
+            }
+            count /= blocks;
+        }
+    } else if (count > 0 && m->view.obj) {
+        /* Bytes touched by the blocks, relative to the address: from the true lower bound of
+         * the first element to the true upper bound of the last (which may end before its
+         * extent does); a negative extent lays the elements out backwards. */
+        MPI_Count lb, tlb, textent, total, last, lo, hi;
+        if (t == MPI_DATATYPE_NULL) { pympi_raise(MPI_ERR_TYPE); goto fail; }
+        if (CHKERR(MPI_Type_get_extent_x(t, &lb, &extent)) || CHKERR(MPI_Type_get_true_extent_x(t, &tlb, &textent)))
+            goto fail;
+        if (__builtin_mul_overflow(count, (MPI_Count)(blocks > 1 ? blocks : 1), &total) ||
+            __builtin_mul_overflow(total - 1, extent, &last) ||
+            __builtin_add_overflow(last > 0 ? last : 0, tlb + textent, &hi) ||
+            (lo = (last < 0 ? last : 0) + tlb) < -offset || hi > length) {
+            PyErr_Format(PyExc_ValueError, "message: %lld entries at displacement %lld do not fit a buffer of %zd bytes",
+                         (long long)count, (long long)displ, m->view.len);
+            goto fail;
+        }
+    }
+    if (t == MPI_DATATYPE_NULL) { pympi_raise(MPI_ERR_TYPE); goto fail; } /* as MPI would report it */
+    m->addr = (char *)(bottom ? MPI_BOTTOM : m->view.obj ? m->view.buf : NULL) + offset;
+    m->count = blocks > 0 ? count : 0;
     m->type = t;
     return 0;
 fail:
     pympi_msg_release(m);
     return -1;
+}
+
+int pympi_msg_get(PyObject *spec, int role, pympi_msg *m) { return msg_parse(spec, role, 1, m); }
+
+int pympi_msg_get_blocks(PyObject *spec, int role, int blocks, pympi_msg *m)
+{
+    return msg_parse(spec, role, blocks > 0 ? blocks : 0, m);
 }
 
 /* ---- keeping buffers alive for non-blocking operations ------------------------ */

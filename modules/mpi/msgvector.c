@@ -1,47 +1,43 @@
-/* msgvector.c: the buffer specs of collectives that address one block per process.
- *
- *  B specs (Gather, Scatter, Allgather, Alltoall, Neighbor_*): any single-buffer spec
- *  (msgbuffer.c); the buffer holds one equal block per process. Without an explicit count the
- *  block count is the buffer's count divided by the number of blocks; [data, count, type]
- *  gives the count of one block.
+/* msgvector.c: the buffer specs of collectives that address one block per process (mpi4py 3.1's
+ * grammar). The B specs (Gather, Scatter, Allgather, Alltoall, Neighbor_*: equal blocks) are
+ * single-buffer specs: pympi_msg_get_blocks() in msgbuffer.c.
  *
  *  V specs (the v-variants), counts and displacements in elements of the datatype:
- *    data                                 equal blocks, packed
- *    [data, datatype]                     equal blocks, packed
- *    [data, count, datatype]              `count` elements for every block, packed
- *    [data, counts, datatype]             a count per block, packed
- *    [data, (counts, displs), datatype]   displs None means packed
+ *    data                                 the buffer split into blocks as evenly as possible
+ *    [data, datatype]                     (the first blocks get one element more), packed
+ *    [data, counts]                       datatype from the buffer's format
+ *    [data, (counts, displs)]
+ *    [data, counts, datatype]             packed
+ *    [data, (counts, displs), datatype]   (a tuple: a list there is the counts)
  *    [data, counts, displs, datatype]
- *  counts may be None (equal blocks) or an int (the same count for every block).
+ *  counts: None (even split), an int (the same count for every block) or a sequence of one
+ *  integer per block (any sequence: lists, tuples, NumPy integer arrays); displs: None (packed),
+ *  an int d (strided: block i at i*d) or a sequence; the datatype may be None (the format).
  *
- *  W specs (Alltoallw, Neighbor_alltoallw), displacements in bytes:
- *    [data, counts, displs, datatypes]    [data, (counts, displs), datatypes]
- *    [data, counts, datatypes]            displs None or omitted: packed by extent
- *  datatypes is a sequence of one datatype per block, or a single datatype for all.
+ *  W specs (Alltoallw, Neighbor_alltoallw), displacements in bytes, a datatype per block:
+ *    [data, datatypes]                    one element of each datatype at displacement 0
+ *    [data, (counts, displs), datatypes]  [data, counts, displs, datatypes]
+ *  datatypes: a sequence of one datatype per block, or a single datatype for all; counts may
+ *  be an int, displs None (packed by extent).
  *
  * data may be MPI.BOTTOM (absolute addresses, no bounds checks) or None (no data: every count
  * must be 0). Counts, displacements and datatypes are checked against the buffer before MPI
- * is called: ValueError for negative values or blocks that do not fit, TypeError for wrong
- * kinds of objects. */
+ * is called: ValueError for negative values, sequences of the wrong length or blocks that do not
+ * fit, TypeError for wrong kinds of objects, KeyError for an unknown typecode. */
 #include "pympi.h"
 
-int pympi_spec_datatype(PyObject *o, MPI_Datatype *t)
-{
-    if (PyUnicode_Check(o)) {
-        const char *s = PyUnicode_AsUTF8(o);
-        if (!s) return -1;
-        *t = pympi_format_datatype(s);
-        return *t == MPI_DATATYPE_NULL ? -1 : 0;
-    }
-    if (pympi_as_datatype(o, t) < 0) return -1;
-    if (*t == MPI_DATATYPE_NULL) {
-        PyErr_SetString(PyExc_ValueError, "message: datatype is DATATYPE_NULL");
-        return -1;
-    }
-    return 0;
-}
-
 static int is_seq(PyObject *o) { return PyList_Check(o) || PyTuple_Check(o); }
+
+/* An integer that is not a sequence: a NumPy array has __index__ too (and fails it unless it
+ * has one element), so it is an integer only when it has no length (0-d). */
+static int is_integral(PyObject *o)
+{
+    if (!PyIndex_Check(o)) return 0;
+    if (!PySequence_Check(o)) return 1;
+    if (PySequence_Size(o) >= 0) return 0;
+    PyErr_Clear();
+    return 1;
+}
 
 /* Bytes from the start of the buffer up to the end of `count` elements of t placed `displ`
  * bytes in (the last element may end before its extent does). */
@@ -52,56 +48,13 @@ static int span(MPI_Datatype t, MPI_Aint displ, MPI_Count count, MPI_Count *end)
         CHKERR(MPI_Type_get_true_extent_x(t, &tlb, &textent)))
         return -1;
     *end = count > 0 ? displ + (count - 1) * extent + tlb + textent : displ;
-    if (count > 0 && displ + tlb < 0) *end = -1;
+    if (count > 0 && (displ + tlb < 0 || displ + (count - 1) * extent + tlb < 0)) *end = -1;
     return 0;
 }
 
-/* ---- B specs ------------------------------------------------------------------------ */
-int pympi_msg_get_blocks(PyObject *spec, int role, int blocks, pympi_msg *m)
-{
-    if (pympi_msg_get(spec, role, m) < 0) return -1;
-    if (m->addr == MPI_IN_PLACE) return 0;
-    PyObject *ocount = NULL;
-    if (is_seq(spec)) {
-        Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
-        PyObject **items = PySequence_Fast_ITEMS(spec);
-        if (n == 4) ocount = items[1];
-        else if (n == 3) ocount = is_seq(items[1]) ? PySequence_Fast_ITEMS(items[1])[0] : items[1];
-        if (ocount == Py_None) ocount = NULL;
-    }
-    if (!ocount) {
-        /* the buffer is split into equal blocks */
-        if (blocks <= 0) { m->count = 0; return 0; }
-        if (m->count % blocks) {
-            PyErr_Format(PyExc_ValueError,
-                         "message: buffer of %lld elements does not split into %d equal blocks",
-                         (long long)m->count, blocks);
-            goto fail;
-        }
-        m->count /= blocks;
-        return 0;
-    }
-    if (m->view.obj && blocks > 1 && m->count > 0) {
-        MPI_Count end;
-        MPI_Aint offset = (char *)m->addr - (char *)m->view.buf;
-        if (span(m->type, offset, m->count * blocks, &end) < 0) goto fail;
-        if (end > m->view.len || end < 0) {
-            PyErr_Format(PyExc_ValueError,
-                         "message: %d blocks of %lld elements need %lld bytes, buffer has %zd",
-                         blocks, (long long)m->count, (long long)end, m->view.len);
-            goto fail;
-        }
-    }
-    return 0;
-fail:
-    pympi_msg_release(m);
-    return -1;
-}
-
-/* ---- V and W specs ------------------------------------------------------------------ */
 void pympi_vmsg_release(pympi_vmsg *m)
 {
-    if (m->view.obj) PyBuffer_Release(&m->view);
+    pympi_buffer_release(&m->view);
     Py_CLEAR(m->arrays);
 }
 
@@ -132,30 +85,35 @@ static int alloc_arrays(pympi_vmsg *m, int blocks, int with_types)
     return 0;
 }
 
-/* A sequence of `blocks` integers (or, for counts, one int for all) into v[]. */
-static int fill_ints(PyObject *o, int blocks, int is_counts, MPI_Count *cv, MPI_Aint *av,
-                     const char *what)
+static int negative(const char *what)
 {
-    if (PyLong_Check(o) || (!is_seq(o) && PyIndex_Check(o))) {
-        if (!is_counts) {
-            PyErr_Format(PyExc_TypeError, "message: %s must be a sequence of integers", what);
-            return -1;
+    PyErr_Format(PyExc_ValueError, "message: negative %s", what);
+    return -1;
+}
+
+/* Counts (cv) or displacements (av) of `blocks` blocks from an int or a sequence of integers.
+ * An int is every count, or for displacements the stride between blocks. */
+static int fill_ints(PyObject *o, int blocks, MPI_Count *cv, MPI_Aint *av, const char *what)
+{
+    MPI_Count v;
+    if (is_integral(o)) {
+        if (pympi_count(o, 0, &v) < 0) return -1;
+        if (v < 0) return negative(what);
+        for (int i = 0; i < blocks; i++) {
+            if (cv) cv[i] = v;
+            else if (__builtin_mul_overflow((MPI_Aint)v, (MPI_Aint)i, &av[i])) {
+                PyErr_Format(PyExc_OverflowError, "message: %s too large", what);
+                return -1;
+            }
         }
-        MPI_Count c;
-        if (pympi_count(o, 0, &c) < 0) return -1;
-        if (c < 0) {
-            PyErr_Format(PyExc_ValueError, "message: negative %s", what);
-            return -1;
-        }
-        for (int i = 0; i < blocks; i++) cv[i] = c;
         return 0;
     }
     if (PyUnicode_Check(o) || PyBytes_Check(o) || PyByteArray_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "message: %s must be a sequence of integers, not '%.200s'", what,
+        PyErr_Format(PyExc_TypeError, "message: %s must be an int or a sequence of integers, not '%.200s'", what,
                      Py_TYPE(o)->tp_name);
         return -1;
     }
-    PyObject *fast = PySequence_Fast(o, "message: counts and displacements must be sequences of integers");
+    PyObject *fast = PySequence_Fast(o, "message: counts and displacements must be integers or sequences of them");
     if (!fast) return -1;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
     if (n != blocks) {
@@ -164,10 +122,7 @@ static int fill_ints(PyObject *o, int blocks, int is_counts, MPI_Count *cv, MPI_
         return -1;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        MPI_Count v;
-        if (pympi_count(PySequence_Fast_GET_ITEM(fast, i), 0, &v) < 0) { Py_DECREF(fast); return -1; }
-        if (v < 0) {
-            PyErr_Format(PyExc_ValueError, "message: negative %s", what);
+        if (pympi_count(PySequence_Fast_GET_ITEM(fast, i), 0, &v) < 0 || (v < 0 && negative(what) < 0)) {
             Py_DECREF(fast);
             return -1;
         }
@@ -178,34 +133,32 @@ static int fill_ints(PyObject *o, int blocks, int is_counts, MPI_Count *cv, MPI_
     return 0;
 }
 
-/* Split a spec list into data, counts, displs, type(s). */
-static int split_spec(PyObject *spec, PyObject **data, PyObject **counts, PyObject **displs,
+/* Split a v or w spec list into data, counts, displs, type(s) (NULL where not given). */
+static int split_spec(PyObject *spec, int w, PyObject **data, PyObject **counts, PyObject **displs,
                       PyObject **types)
 {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
-    PyObject **items = PySequence_Fast_ITEMS(spec);
+    PyObject **it = PySequence_Fast_ITEMS(spec);
+    *counts = *displs = *types = NULL;
     if (n < 2 || n > 4) {
         PyErr_Format(PyExc_ValueError, "message: expected 2 to 4 items, got %zd", n);
         return -1;
     }
-    *data = items[0];
-    *counts = *displs = NULL;
-    *types = items[n - 1];
-    if (n == 3) {
-        PyObject *c = items[1];
-        /* (counts, displs): a pair whose first item is a sequence (or None) */
-        if (is_seq(c) && PySequence_Fast_GET_SIZE(c) == 2 &&
-            (PySequence_Fast_ITEMS(c)[0] == Py_None || is_seq(PySequence_Fast_ITEMS(c)[0]) ||
-             !PyIndex_Check(PySequence_Fast_ITEMS(c)[0]))) {
-            *counts = PySequence_Fast_ITEMS(c)[0];
-            *displs = PySequence_Fast_ITEMS(c)[1];
-        } else *counts = c;
-    } else if (n == 4) {
-        *counts = items[1];
-        *displs = items[2];
+    *data = it[0];
+    *types = it[n - 1];
+    if (n == 4) {
+        *counts = it[1];
+        *displs = it[2];
+    } else if (n == 3 || (!w && !PyMPIDatatype_Check(it[1]) && !PyUnicode_Check(it[1]) && it[1] != Py_None)) {
+        /* a v spec's counts stand where its datatype would: [data, counts] */
+        if (n == 2) *types = NULL;
+        if (w || PyTuple_Check(it[1])) {
+            if (pympi_unpack_pair(it[1], "(counts, displacements)", counts, displs) < 0) return -1;
+        } else *counts = it[1];
     }
     if (*counts == Py_None) *counts = NULL;
     if (*displs == Py_None) *displs = NULL;
+    if (*types == Py_None) *types = NULL;
     return 0;
 }
 
@@ -228,7 +181,8 @@ static int check_blocks(const pympi_vmsg *m, int blocks, MPI_Aint extent)
         MPI_Count end;
         if (!m->counts[i]) continue;
         MPI_Datatype type = m->types ? m->types[i] : m->type;
-        MPI_Aint disp = (MPI_Aint)(m->displs[i] * extent);
+        MPI_Aint disp;
+        if (__builtin_mul_overflow(m->displs[i], extent, &disp)) disp = PY_SSIZE_T_MAX;
         if (span(type, disp, m->counts[i], &end) < 0) return -1;
         if (end > m->view.len || end < 0) {
             PyErr_Format(PyExc_ValueError,
@@ -276,44 +230,42 @@ int pympi_vmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m)
         m->type = MPI_BYTE;
         return alloc_arrays(m, blocks, 0);
     }
-    if (is_seq(spec) && split_spec(spec, &data, &ocounts, &odispls, &otype) < 0) return -1;
+    if (is_seq(spec) && split_spec(spec, 0, &data, &ocounts, &odispls, &otype) < 0) return -1;
     if (otype && pympi_spec_datatype(otype, &m->type) < 0) return -1;
+    if (!otype && (data == pympi_BOTTOM || data == Py_None)) {
+        PyErr_SetString(PyExc_TypeError, "message: a datatype is required with BOTTOM or None");
+        return -1;
+    }
     if (alloc_arrays(m, blocks, 0) < 0) return -1;
     if (get_data(data, role, m, &unchecked) < 0) goto fail;
-    if (!otype) {
-        m->type = pympi_format_datatype(m->view.format);
-        if (m->type == MPI_DATATYPE_NULL) goto fail;
-    }
-    MPI_Count lb, extent;
-    if (CHKERR(MPI_Type_get_extent_x(m->type, &lb, &extent))) goto fail;
+    if (!otype && (m->type = pympi_format_datatype(m->view.format)) == MPI_DATATYPE_NULL) goto fail;
+    MPI_Count lb, extent = 0;
     if (ocounts) {
-        if (fill_ints(ocounts, blocks, 1, m->counts, NULL, "counts") < 0) goto fail;
-    } else if (blocks > 0) {
-        /* equal blocks filling the buffer */
-        MPI_Count total = 0;
-        if (m->view.obj) {
-            if (extent <= 0 || m->view.len % extent) {
-                PyErr_Format(PyExc_ValueError,
-                             "message: buffer length %zd is not a multiple of datatype extent %lld",
-                             m->view.len, (long long)extent);
-                goto fail;
-            }
-            total = m->view.len / extent;
-        }
-        if (total % blocks) {
-            PyErr_Format(PyExc_ValueError,
-                         "message: buffer of %lld elements does not split into %d equal blocks",
-                         (long long)total, blocks);
+        if (fill_ints(ocounts, blocks, m->counts, NULL, "counts") < 0) goto fail;
+    } else if (m->view.len > 0 && blocks > 0) {
+        /* the buffer split as evenly as possible, the first blocks one element longer */
+        if (m->type == MPI_DATATYPE_NULL) {
+            PyErr_SetString(PyExc_ValueError, "message: cannot infer count, datatype is null");
             goto fail;
         }
-        for (int i = 0; i < blocks; i++) m->counts[i] = total / blocks;
+        if (CHKERR(MPI_Type_get_extent_x(m->type, &lb, &extent))) goto fail;
+        if (extent <= 0 || m->view.len % extent) {
+            PyErr_Format(PyExc_ValueError,
+                         "message: cannot infer count, buffer length %zd is not a multiple of datatype extent %lld",
+                         m->view.len, (long long)extent);
+            goto fail;
+        }
+        MPI_Count total = m->view.len / extent;
+        for (int i = 0; i < blocks; i++) m->counts[i] = total / blocks + (total % blocks > i);
     }
     if (odispls) {
-        if (fill_ints(odispls, blocks, 0, NULL, m->displs, "displacements") < 0) goto fail;
+        if (fill_ints(odispls, blocks, NULL, m->displs, "displacements") < 0) goto fail;
     } else {
         MPI_Aint d = 0;
         for (int i = 0; i < blocks; i++) { m->displs[i] = d; d += (MPI_Aint)m->counts[i]; }
     }
+    if (m->type == MPI_DATATYPE_NULL) { pympi_raise(MPI_ERR_TYPE); goto fail; } /* as MPI would */
+    if (!extent && CHKERR(MPI_Type_get_extent_x(m->type, &lb, &extent))) goto fail;
     if (data == Py_None) {
         if (check_none_empty(m, blocks) < 0) goto fail;
     } else if (!unchecked && check_blocks(m, blocks, extent) < 0) {
@@ -329,14 +281,9 @@ int pympi_wmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m)
 {
     vmsg_init(m);
     if (blocks < 0) blocks = 0;
-    if ((role & PYMPI_ALLOW_INPLACE) && spec == pympi_IN_PLACE) {
-        m->addr = MPI_IN_PLACE;
+    if ((spec == Py_None || ((role & PYMPI_ALLOW_INPLACE) && spec == pympi_IN_PLACE))) {
         if (alloc_arrays(m, blocks, 1) < 0) return -1;
-        for (int i = 0; i < blocks; i++) m->types[i] = MPI_BYTE;
-        return 0;
-    }
-    if (spec == Py_None) {
-        if (alloc_arrays(m, blocks, 1) < 0) return -1;
+        m->addr = spec == Py_None ? NULL : MPI_IN_PLACE;
         for (int i = 0; i < blocks; i++) m->types[i] = MPI_BYTE;
         return 0;
     }
@@ -348,9 +295,13 @@ int pympi_wmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m)
     }
     PyObject *data, *ocounts, *odispls, *otypes;
     int unchecked = 0;
-    if (split_spec(spec, &data, &ocounts, &odispls, &otypes) < 0) return -1;
-    if (!ocounts) {
-        PyErr_SetString(PyExc_ValueError, "message: a w spec needs counts");
+    if (split_spec(spec, 1, &data, &ocounts, &odispls, &otypes) < 0) return -1;
+    if (!otypes) {
+        PyErr_SetString(PyExc_TypeError, "message: a w spec needs datatypes");
+        return -1;
+    }
+    if (data == pympi_BOTTOM && (!ocounts || !odispls)) {
+        PyErr_SetString(PyExc_ValueError, "message: BOTTOM requires counts and displacements");
         return -1;
     }
     if (alloc_arrays(m, blocks, 1) < 0) return -1;
@@ -375,16 +326,25 @@ int pympi_wmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m)
             }
         Py_DECREF(fast);
     }
-    if (fill_ints(ocounts, blocks, 1, m->counts, NULL, "counts") < 0) goto fail;
-    if (odispls) {
-        if (fill_ints(odispls, blocks, 0, NULL, m->displs, "displacements") < 0) goto fail;
+    if (!ocounts && !odispls) {
+        /* [data, datatypes]: one element of each at the start of the buffer */
+        for (int i = 0; i < blocks; i++) m->counts[i] = 1;
     } else {
-        MPI_Aint d = 0;
-        for (int i = 0; i < blocks; i++) {
-            MPI_Count lb, extent;
-            if (CHKERR(MPI_Type_get_extent_x(m->types[i], &lb, &extent))) goto fail;
-            m->displs[i] = d;
-            d += (MPI_Aint)(m->counts[i] * extent);
+        if (!ocounts) {
+            PyErr_SetString(PyExc_ValueError, "message: a w spec with displacements needs counts");
+            goto fail;
+        }
+        if (fill_ints(ocounts, blocks, m->counts, NULL, "counts") < 0) goto fail;
+        if (odispls) {
+            if (fill_ints(odispls, blocks, NULL, m->displs, "displacements") < 0) goto fail;
+        } else {
+            MPI_Aint d = 0;
+            for (int i = 0; i < blocks; i++) {
+                MPI_Count lb, extent;
+                if (CHKERR(MPI_Type_get_extent_x(m->types[i], &lb, &extent))) goto fail;
+                m->displs[i] = d;
+                d += (MPI_Aint)(m->counts[i] * extent);
+            }
         }
     }
     if (get_data(data, role, m, &unchecked) < 0) goto fail;

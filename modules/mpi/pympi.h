@@ -182,6 +182,7 @@ typedef struct {
     int owns_mem;       /* memory.allocate / Alloc_mem: free on release */
     int mpi_mem;        /* allocated with MPI_Alloc_mem */
     Py_ssize_t exports; /* live buffer exports of this memory object */
+    PyObject *detached; /* released while exported: the memory, kept until the last export ends */
 } PyMPIMemoryObject;
 
 extern PyTypeObject PyMPIComm_Type, PyMPIIntracomm_Type, PyMPITopocomm_Type, PyMPICartcomm_Type,
@@ -238,10 +239,15 @@ typedef struct {
 #define PYMPI_ALLOW_NONE    0x10
 #define PYMPI_ALLOW_INPLACE 0x20
 
-/* Parse a buffer spec: obj | [obj, type] | [obj, count, type] | [obj, (count, displ), type]
- * | (obj, type) ...; returns 0/-1. On success pympi_msg_release() must be called. */
+/* Parse a buffer spec: obj | [obj, type] | [obj, count] | [obj, count, type]
+ * | [obj, (count, displ), type] | ... (msgbuffer.c has the grammar); returns 0/-1. On success
+ * pympi_msg_release() must be called. */
 int pympi_msg_get(PyObject *spec, int role, pympi_msg *m);
 void pympi_msg_release(pympi_msg *m);
+/* PyBuffer_Release that keeps a pending exception (the exporter may run Python code). */
+void pympi_buffer_release(Py_buffer *view);
+/* a, b = o for a list or tuple of two items (TypeError/ValueError otherwise); `what` names it. */
+int pympi_unpack_pair(PyObject *o, const char *what, PyObject **a, PyObject **b);
 /* Keep a parsed message pinned beyond the call (non-blocking operations): moves the view into
  * a new Python object that releases it when it dies. */
 PyObject *pympi_msg_keep(pympi_msg *m);
@@ -249,7 +255,8 @@ PyObject *pympi_msg_keep(pympi_msg *m);
 PyObject *pympi_keep2(PyObject *a, PyObject *b);
 /* request.c: a request holding the pinned buffer of *m in ob_view (moved: m->view.obj becomes NULL). */
 PyObject *pympi_request_new_msg(PyTypeObject *tp, MPI_Request req, pympi_msg *m);
-/* Datatype for a PEP 3118 format string, or MPI_DATATYPE_NULL (with ValueError set). */
+/* Datatype for a PEP 3118 format string or typecode, or MPI_DATATYPE_NULL with KeyError set
+ * (ValueError for a non-native byte order), as mpi4py's type-dictionary lookup. */
 MPI_Datatype pympi_format_datatype(const char *format);
 extern PyObject *pympi_BOTTOM, *pympi_IN_PLACE;
 int pympi_is_bottom(PyObject *o);
@@ -334,9 +341,11 @@ int pympi_add(PyObject *m, const char *name, PyObject *obj);
  * freed, not even by Free(). pympi_init_datatype() also adds _typecode(), _typedict, _typedict_c and
  * _typedict_f, all derived from datatypes.def.
  * memory.c: pympi_init_memory() adds Alloc_mem, Free_mem, Attach_buffer, Detach_buffer and
- * Get_address. A memory object counts its live buffer exports and refuses release()/Free_mem()
- * while one exists; memory from pympi_memory_new_raw() is never freed by the module, memory from
- * Alloc_mem() is freed with MPI_Free_mem exactly once (Free_mem, release or dealloc).
+ * Get_address. A memory object counts its live buffer exports; release() empties it at once, as
+ * in mpi4py 3.1, but what it held stays valid until the last export ends. Memory from
+ * pympi_memory_new_raw() is never freed by the module; memory from Alloc_mem() is recorded by
+ * address and freed with MPI_Free_mem exactly once (Free_mem of anything at that address,
+ * release or dealloc of its owner).
  * status.c: pympi_status_new(NULL) gives the empty status (ANY_SOURCE, ANY_TAG, SUCCESS). */
 
 
@@ -382,7 +391,7 @@ int pympi_cinfo_get(MPI_Comm comm, pympi_cinfo *c);
 int pympi_root_role(const pympi_cinfo *c, int root, int *role);
 /* Blocked spec (BufSpecB) of a collective: the buffer holds `blocks` equal blocks, one per
  * process; on success m->count is the count of ONE block. An explicit count in the spec
- * ([data, count, type]) is already per block. msgvector.c */
+ * ([data, count, type]) is already per block. msgbuffer.c */
 int pympi_msg_get_blocks(PyObject *spec, int role, int blocks, pympi_msg *m);
 /* Vector (BufSpecV) and w (BufSpecW) specs: per-block counts and displacements (elements of
  * `type` for v specs, bytes for w specs, which also have one datatype per block). The arrays
@@ -400,7 +409,8 @@ int pympi_vmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m);
 int pympi_wmsg_get(PyObject *spec, int role, int blocks, pympi_vmsg *m);
 void pympi_vmsg_release(pympi_vmsg *m);
 PyObject *pympi_vmsg_keep(pympi_vmsg *m);   /* for non-blocking calls: owns view and arrays */
-/* Datatype from a Datatype object or a typecode string ('d', 'i4', ...). */
+/* Datatype from a Datatype object or a typecode string ('d', 'i4', ...: KeyError if unknown).
+ * msgbuffer.c */
 int pympi_spec_datatype(PyObject *o, MPI_Datatype *t);
 /* User-defined ops (op.c): an exception raised by a Python op function during a reduction is
  * kept and re-raised by the caller: pympi_op_enter() before the MPI call, pympi_op_leave() after

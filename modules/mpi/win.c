@@ -431,7 +431,8 @@ static int parse_target(PyObject *target, rma_args *r)
     if (PyLong_Check(target) || (PyIndex_Check(target) && !PySequence_Check(target)))
         return pympi_aint(target, 0, &r->tdisp);
     if (!PyList_Check(target) && !PyTuple_Check(target)) {
-        PyErr_Format(PyExc_TypeError, "target: expected None, an int or a (disp, count, datatype) sequence, got '%.200s'",
+        /* ValueError, as mpi4py 3.1 raises it */
+        PyErr_Format(PyExc_ValueError, "target: expected None, an int or a (disp, count, datatype) sequence, got '%.200s'",
                      Py_TYPE(target)->tp_name);
         return -1;
     }
