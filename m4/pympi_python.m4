@@ -50,6 +50,19 @@ AC_DEFUN([PYMPI_FIND_PYTHON], [
     [pympi_cv_numpy=`$PYTHON -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo no`])
   AS_IF([test "$pympi_cv_numpy" = no],
     [AC_MSG_WARN([NumPy is missing for $PYTHON (apt-get install python3-numpy): NumPy tests will be skipped])])
+  dnl NumPy's C headers, for the ndarray fast path of msgbuffer.c (struct layout only: no NumPy
+  dnl C-API table, so importing mpi4py.MPI never imports NumPy).
+  NUMPY_CFLAGS=
+  AS_IF([test "$pympi_cv_numpy" != no], [
+    pympi_npinc=`$PYTHON -c 'import numpy; print(numpy.get_include())' 2>/dev/null`
+    pympi_save_CPPFLAGS=$CPPFLAGS; CPPFLAGS="$CPPFLAGS $PYTHON_CFLAGS -I$pympi_npinc"
+    AC_CHECK_HEADER([numpy/ndarraytypes.h],
+      [NUMPY_CFLAGS="-I$pympi_npinc"
+       AC_DEFINE([HAVE_NUMPY_HEADERS], [1], [NumPy's C headers are available])], [],
+      [[#include <Python.h>
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION]])
+    CPPFLAGS=$pympi_save_CPPFLAGS])
+  AC_SUBST([NUMPY_CFLAGS])
   dnl Installation directories: sysconfig's purelib/platlib under our prefix.
   pympi_prefix_expr='${prefix}'
   dnl Debian's Python searches PREFIX/lib/python3.X/dist-packages, not site-packages.

@@ -347,12 +347,90 @@ static int get_cai_buffer(PyObject *obj, Py_buffer *view, int flags)
     return rc;
 }
 
+/* ---- NumPy arrays without a buffer export ------------------------------------ *
+ * Exporting an ndarray through PEP 3118 rebuilds its format string every time (about 400
+ * instructions, twice per Sendrecv). For an exact, contiguous ndarray of a native-order builtin
+ * element type the view is filled from the array's fields instead; anything else takes the
+ * export. Only NumPy's struct layout is used (no C-API table), so NumPy is never imported here.
+ * The type is recognised by name when first seen; the fast path is then enabled only if NumPy
+ * defines no releasebuffer (PyBuffer_Release must have nothing to undo) and the fields agree
+ * with a real export of that first array (a NumPy of another ABI than the headers' disables
+ * it). The view keeps a reference to the array, as an export does. */
+#ifdef HAVE_NUMPY_HEADERS
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/ndarraytypes.h>
+
+static PyTypeObject *ndarray_type; /* numpy.ndarray once seen */
+static int ndarray_fast = -1;      /* -1 not yet checked, 0 off, 1 on */
+
+/* PEP 3118 format of a native-order builtin NumPy type, by its type character; NULL otherwise. */
+static const char *ndarray_format(const PyArray_Descr *d)
+{
+    static const char codes[] = "?bBhHiIlLqQfdgFDG";
+    static const char *const formats[] = {"?", "b", "B", "h", "H", "i", "I", "l", "L", "q", "Q",
+                                          "f", "d", "g", "Zf", "Zd", "Zg"};
+    if ((d->byteorder != '=' && d->byteorder != '|') || d->type_num >= NPY_NTYPES || d->subarray)
+        return NULL;
+    const char *c = d->type ? strchr(codes, d->type) : NULL;
+    return c ? formats[c - codes] : NULL;
+}
+
+/* 0 filled, 1 not a fast-path array (use the export). */
+static int ndarray_view(PyObject *obj, Py_buffer *view, int writable)
+{
+    PyArrayObject *a = (PyArrayObject *)obj;
+    PyArray_Descr *d = PyArray_DESCR(a);
+    int fl = PyArray_FLAGS(a);
+    const char *format = ndarray_format(d);
+    if (!format || !(fl & (NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_F_CONTIGUOUS)) ||
+        (writable && !(fl & NPY_ARRAY_WRITEABLE)))
+        return 1;
+    Py_ssize_t n = d->elsize;
+    for (int i = 0; i < PyArray_NDIM(a); i++) n *= PyArray_DIMS(a)[i];
+    Py_INCREF(obj);
+    *view = (Py_buffer){.buf = PyArray_DATA(a), .obj = obj, .len = n, .itemsize = d->elsize,
+                        .readonly = !(fl & NPY_ARRAY_WRITEABLE), .ndim = 1, .format = (char *)format};
+    return 0;
+}
+
+static int ndarray_check_layout(PyObject *obj)
+{
+    if (Py_TYPE(obj)->tp_as_buffer->bf_releasebuffer) return 0;
+    Py_buffer real, mine;
+    if (PyObject_GetBuffer(obj, &real, PyBUF_FULL_RO) < 0) { PyErr_Clear(); return 0; }
+    int ok = ndarray_view(obj, &mine, 0) == 0;
+    if (ok) {
+        ok = mine.buf == real.buf && mine.len == real.len && mine.itemsize == real.itemsize &&
+             mine.readonly == real.readonly;
+        Py_DECREF(mine.obj);
+    }
+    PyBuffer_Release(&real);
+    return ok;
+}
+
+/* 0 filled, 1 not handled here. */
+static int ndarray_getbuffer(PyObject *obj, Py_buffer *view, int writable)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    if (tp != ndarray_type) {
+        if (ndarray_type || strcmp(tp->tp_name, "numpy.ndarray") != 0) return 1;
+        ndarray_type = tp; /* a new exact ndarray type: check its layout once */
+        Py_INCREF(tp);
+    }
+    if (ndarray_fast < 0) ndarray_fast = ndarray_check_layout(obj);
+    return ndarray_fast ? ndarray_view(obj, view, writable) : 1;
+}
+#else
+static int ndarray_getbuffer(PyObject *obj, Py_buffer *view, int writable) { return 1; }
+#endif
+
 /* `want_format` 0: the caller has a datatype and never reads view->format, so it is not asked
  * for. Exporters may skip work then: NumPy builds its format string on every export. */
 static int getbuffer_flags(PyObject *obj, Py_buffer *view, int writable, int want_format)
 {
     int flags = PyBUF_ANY_CONTIGUOUS | (want_format ? PyBUF_FORMAT : 0) | (writable ? PyBUF_WRITABLE : 0);
     view->obj = NULL;
+    if (ndarray_getbuffer(obj, view, writable) == 0) return 0;
     if (PyObject_CheckBuffer(obj)) return PyObject_GetBuffer(obj, view, flags);
     if (!str_cai) {
         str_dlpack = PyUnicode_InternFromString("__dlpack__");

@@ -24,6 +24,7 @@
 #ifndef PYMPI_H
 #define PYMPI_H
 
+#include "config.h"
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
