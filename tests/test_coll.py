@@ -369,14 +369,14 @@ class TestCollErrors(unittest.TestCase):
     def test_bad_root(self):
         buf = np.zeros(2)
         for root in (self.size, -5, 1000):
-            with self.assertRaises(ValueError):
-                self.comm.Bcast(buf, root=root)
-            with self.assertRaises(ValueError):
-                self.comm.Gather(buf, buf, root=root)
-            with self.assertRaises(ValueError):
-                self.comm.Ireduce(buf, buf, root=root)
-            with self.assertRaises(ValueError):
-                self.comm.Scatterv(buf, buf, root=root)
+            for call in (lambda: self.comm.Bcast(buf, root=root),
+                         lambda: self.comm.Gather(buf, buf, root=root),
+                         lambda: self.comm.Ireduce(buf, buf, root=root),
+                         lambda: self.comm.Scatterv(buf, buf, root=root),
+                         lambda: self.comm.bcast(None, root=root)):
+                with self.assertRaises(MPI.Exception) as cm:
+                    call()
+                self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_ROOT)
             with self.assertRaises(TypeError):
                 self.comm.Bcast(buf, root='0')
 

@@ -196,14 +196,13 @@ class TestCollObjErrors(unittest.TestCase):
 
     def test_bad_root(self):
         for root in (self.size, -3):
-            with self.assertRaises(ValueError):
-                self.comm.bcast(1, root=root)
-            with self.assertRaises(ValueError):
-                self.comm.gather(1, root=root)
-            with self.assertRaises(ValueError):
-                self.comm.scatter([1] * self.size, root=root)
-            with self.assertRaises(ValueError):
-                self.comm.reduce(1, root=root)
+            for call in (lambda: self.comm.bcast(1, root=root),
+                         lambda: self.comm.gather(1, root=root),
+                         lambda: self.comm.scatter([1] * self.size, root=root),
+                         lambda: self.comm.reduce(1, root=root)):
+                with self.assertRaises(MPI.Exception) as cm:
+                    call()
+                self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_ROOT)
         with self.assertRaises(TypeError):
             self.comm.bcast(1, root='0')
 

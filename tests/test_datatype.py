@@ -1,6 +1,7 @@
 # ranks: 1 2
 """MPI.Datatype: predefined types, typecode dictionaries, constructors (checked against NumPy
 memory layouts and by communication), envelope/contents/decode, Pack/Unpack, names, errors."""
+import struct
 import sys
 import unittest
 
@@ -190,24 +191,38 @@ class TestTypecodes(unittest.TestCase):
         self.assertIs(td['i8'], MPI.INT64_T)
         self.assertIs(td['f8'], MPI.DOUBLE)
         self.assertIs(td['c16'], MPI.C_DOUBLE_COMPLEX)
-        self.assertEqual(set(MPI._typedict_c), set(td))
+        # PEP 3118 and NumPy spellings of C types (mpi4py 3.1's keys)
+        for code, t in [('S', MPI.CHAR), ('S1', MPI.CHAR), ('s', MPI.CHAR), ('1s', MPI.CHAR),
+                        ('U', MPI.WCHAR), ('U1', MPI.WCHAR), ('w', MPI.WCHAR), ('1w', MPI.WCHAR),
+                        ('u', MPI.UINT16_T), ('1u', MPI.UINT16_T), ('n', MPI.COUNT),
+                        ('p', MPI.AINT), ('N', MPI.UNSIGNED_LONG), ('P', MPI.UNSIGNED_LONG),
+                        ('Zf', MPI.C_FLOAT_COMPLEX), ('Zd', MPI.C_DOUBLE_COMPLEX),
+                        ('Zg', MPI.C_LONG_DOUBLE_COMPLEX)]:
+            self.assertIs(td[code], t, code)
+        for code, size in [('n', struct.calcsize('n')), ('N', struct.calcsize('N')),
+                           ('P', struct.calcsize('P')), ('p', numpy.dtype('p').itemsize)]:
+            self.assertEqual(td[code].Get_size(), size, code)
+        # _typedict_c: the C types by NumPy character and kind+size, no strings
+        self.assertEqual(set(MPI._typedict_c), set(C_CODES + SIZED_CODES + ['f16', 'c32']) - {'c'})
         for code, t in MPI._typedict_c.items():
             self.assertIs(td[code], t)
 
     def test_typedict_f(self):
+        # Fortran letters: l logical, i integer, r/s real, d double precision, c/z complex
         tf = MPI._typedict_f
+        self.assertIs(tf['l'], MPI.LOGICAL)
         self.assertIs(tf['i'], MPI.INTEGER)
-        self.assertIs(tf['f'], MPI.REAL)
+        self.assertIs(tf['r'], MPI.REAL)
+        self.assertIs(tf['s'], MPI.REAL)
         self.assertIs(tf['d'], MPI.DOUBLE_PRECISION)
-        self.assertIs(tf['F'], MPI.COMPLEX)
-        self.assertIs(tf['D'], MPI.DOUBLE_COMPLEX)
-        self.assertIs(tf['?'], MPI.LOGICAL)
+        self.assertIs(tf['c'], MPI.COMPLEX)
+        self.assertIs(tf['z'], MPI.DOUBLE_COMPLEX)
         self.assertIs(tf['i4'], MPI.INTEGER4)
-        self.assertIs(tf['f8'], MPI.REAL8)
+        self.assertIs(tf['r8'], MPI.REAL8)
         self.assertIs(tf['c16'], MPI.COMPLEX16)
         for code, t in tf.items():
             self.assertTrue(t, code)
-            if code[0] in 'ifc' and code[1:].isdigit():
+            if code[0] in 'irc' and code[1:].isdigit():
                 self.assertEqual(t.size, int(code[1:]), code)
 
     def test_typecode(self):

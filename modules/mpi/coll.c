@@ -43,13 +43,9 @@ int pympi_root_role(const pympi_cinfo *c, int root, int *role)
     else goto bad;
     return 0;
 bad:
-    /* bad input: ValueError before MPI is called (docs/DESIGN.md), on every process alike */
-    if (c->inter)
-        PyErr_Format(PyExc_ValueError, "root %d: expected MPI.ROOT, MPI.PROC_NULL or a rank of the remote "
-                     "group (size %d)", root, c->rsize);
-    else
-        PyErr_Format(PyExc_ValueError, "root %d out of range for a communicator of size %d", root, c->size);
-    return -1;
+    /* Checked here, on every process alike, so that no process waits for the others in MPI; the
+     * error is the one MPI reports, as in mpi4py 3.1. */
+    return pympi_raise(MPI_ERR_ROOT);
 }
 /* All the buffers of one call. */
 typedef struct {

@@ -17,16 +17,16 @@ PYMPI_DEFINE_KIND(Datatype, MPI_Datatype, MPI_DATATYPE_NULL, MPI_Type);
 #define ARGS PyObject *const *args, Py_ssize_t nargs, PyObject *kw
 
 /* ---- the predefined datatypes ------------------------------------------------------------ */
-enum { PYMPI_TD_none = 0, PYMPI_TD_C = 1, PYMPI_TD_F = 2 };
+enum { PYMPI_LANG_none = 0, PYMPI_LANG_C = 1, PYMPI_LANG_F = 2 };
 
 static struct {
     MPI_Datatype handle;
     const char *name;
     const char *code; /* typecode (datatypes.def) */
-    int dict;         /* PYMPI_TD_* */
+    int lang;         /* PYMPI_LANG_* */
     PyObject *obj;    /* the module constant (shared by aliases) */
 } predefined[] = {
-#define PYMPI_DATATYPE(NAME, handle, code, dict) {handle, #NAME, code, PYMPI_TD_##dict, NULL},
+#define PYMPI_DATATYPE(NAME, handle, code, lang) {handle, #NAME, code, PYMPI_LANG_##lang, NULL},
 #include "datatypes.def"
 #undef PYMPI_DATATYPE
 };
@@ -837,7 +837,7 @@ static PyObject *datatype_typechar(PyObject *self, void *c)
     if (kind == 'f' && size == 2) return PyUnicode_FromString("e");
     for (int i = 0; i < NPREDEFINED; i++) {
         const char *pc = predefined[i].code;
-        if (predefined[i].dict != PYMPI_TD_C || !pc || pc[1] || code_kind(pc) != kind) continue;
+        if (predefined[i].lang != PYMPI_LANG_C || !pc || pc[1] || code_kind(pc) != kind) continue;
         if (predefined[i].handle == MPI_DATATYPE_NULL || predefined_index(predefined[i].handle) != i) continue;
         if (CHKERR(MPI_Type_size_c(predefined[i].handle, &s))) return NULL;
         if (s == size) return PyUnicode_FromStringAndSize(pc, 1);
@@ -1102,39 +1102,39 @@ static PyMethodDef datatype_module_methods[] = {
     {"_typecode", FASTKW(mod_typecode), "Typecode of a predefined datatype, or None."},
     {NULL}};
 
-/* _typedict, _typedict_c, _typedict_f from datatypes.def (see its header). */
+/* The keys of _typedict, _typedict_c and _typedict_f (datatypes.def). */
+enum { PYMPI_KEY_CA, PYMPI_KEY_A, PYMPI_KEY_F };
+static const struct {
+    int dicts; /* PYMPI_KEY_* */
+    const char *key;
+    MPI_Datatype handle;
+    int cond;
+} typekeys[] = {
+#define PYMPI_TYPEKEY(dicts, key, handle, cond) {PYMPI_KEY_##dicts, key, handle, cond},
+#include "datatypes.def"
+#undef PYMPI_TYPEKEY
+};
+
+/* The dictionaries hold the module constants; no MPI call is made (see datatypes.def). */
 static int add_typedicts(PyObject *m)
 {
     PyObject *td = PyDict_New(), *tdc = PyDict_New(), *tdf = PyDict_New();
     int rc = -1;
     if (!td || !tdc || !tdf) goto done;
-    for (int i = 0; i < NPREDEFINED; i++) {
-        MPI_Datatype h = predefined[i].handle;
-        const char *code = predefined[i].code;
-        if (h == MPI_DATATYPE_NULL || !code || predefined[i].dict == PYMPI_TD_none || predefined_index(h) != i)
-            continue;
-        PyObject *o = predefined[i].obj;
-        if (predefined[i].dict == PYMPI_TD_F) {
-            if (PyDict_SetItemString(tdf, code, o) < 0) goto done;
-        } else if (PyDict_SetItemString(td, code, o) < 0 || PyDict_SetItemString(tdc, code, o) < 0)
-            goto done;
-    }
-    /* sized keys of the C types ('i' -> 'i4'), unless a fixed-width line has set them */
-    for (int i = 0; i < NPREDEFINED; i++) {
-        MPI_Datatype h = predefined[i].handle;
-        const char *code = predefined[i].code;
-        char kind = code_kind(code), key[16];
-        MPI_Count size = 0;
-        if (h == MPI_DATATYPE_NULL || predefined[i].dict != PYMPI_TD_C || !code || code[1] || !kind ||
-            !strchr("biufc", kind) ||
-            predefined_index(h) != i)
-            continue;
-        if (CHKERR(MPI_Type_size_c(h, &size))) goto done;
-        snprintf(key, sizeof key, "%c%lld", kind, (long long)size);
-        if (PyDict_GetItemString(tdc, key)) continue;
-        if (PyDict_SetItemString(td, key, predefined[i].obj) < 0 ||
-            PyDict_SetItemString(tdc, key, predefined[i].obj) < 0)
-            goto done;
+    for (size_t i = 0; i < sizeof typekeys / sizeof typekeys[0]; i++) {
+        int p = predefined_index(typekeys[i].handle);
+        if (!typekeys[i].cond || typekeys[i].handle == MPI_DATATYPE_NULL || p < 0) continue;
+        PyObject *o = predefined[p].obj;
+        switch (typekeys[i].dicts) {
+        case PYMPI_KEY_CA:
+            if (PyDict_SetItemString(tdc, typekeys[i].key, o) < 0) goto done;
+            /* fall through */
+        case PYMPI_KEY_A:
+            if (PyDict_SetItemString(td, typekeys[i].key, o) < 0) goto done;
+            break;
+        default:
+            if (PyDict_SetItemString(tdf, typekeys[i].key, o) < 0) goto done;
+        }
     }
     if (PyModule_AddObjectRef(m, "_typedict", td) < 0 || PyModule_AddObjectRef(m, "_typedict_c", tdc) < 0 ||
         PyModule_AddObjectRef(m, "_typedict_f", tdf) < 0)
