@@ -148,9 +148,10 @@ class TestPredefined(unittest.TestCase):
             t.Get_name()
 
     def test_free_refused(self):
-        for name in ('INT', 'DOUBLE', 'BYTE', 'DATATYPE_NULL', 'SIGNED_INT'):
-            with self.assertRaises(ValueError):
+        for name in ('INT', 'DOUBLE', 'BYTE', 'DATATYPE_NULL', 'SIGNED_INT', 'UB', 'PACKED'):
+            with self.assertRaises(MPI.Exception) as cm:
                 getattr(MPI, name).Free()
+            self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TYPE)
         self.assertTrue(MPI.INT)
         with self.assertRaises(MPI.Exception) as cm:
             MPI.Datatype(MPI.INT).Free()

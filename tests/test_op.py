@@ -46,9 +46,12 @@ class TestPredefined(unittest.TestCase):
         self.assertEqual(MPI.Op.f2py(MPI.MAX.py2f()), MPI.MAX)
 
     def test_cannot_free_predefined(self):
-        with self.assertRaises(ValueError):
-            MPI.SUM.Free()
+        for op in (MPI.SUM, MPI.MAXLOC, MPI.OP_NULL, MPI.Op(MPI.PROD)):
+            with self.assertRaises(MPI.Exception) as cm:
+                op.Free()
+            self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_OP)
         self.assertTrue(MPI.SUM)
+        self.assertEqual(MPI.SUM(2, 3), 5)
         with self.assertRaises(ValueError):
             MPI.OP_NULL.Is_commutative()
 
@@ -116,8 +119,9 @@ class TestUserOp(unittest.TestCase):
         op.Free()
         self.assertFalse(op)
         self.assertEqual(op, MPI.OP_NULL)
-        with self.assertRaises(ValueError):
+        with self.assertRaises(MPI.Exception) as cm:
             op.Free()
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_OP)
         op = MPI.Op.Create(add_times_two)
         self.assertFalse(op.Is_commutative())
         self.assertFalse(op.is_commutative)

@@ -264,9 +264,9 @@ static PyObject *comm_Split_type(PyObject *self, PyObject *const *args, Py_ssize
 static PyObject *comm_Free(PyObject *self, PyObject *u)
 {
     PyMPICommObject *c = (PyMPICommObject *)self;
-    if (pympi_check_not_const(self, c->flags) < 0) return NULL;
+    MPI_Comm tmp;
     NOTNULL(self);
-    if (CHKERR(MPI_Comm_free(&c->ob_mpi))) return NULL;
+    if (CHKERR(MPI_Comm_free(PYMPI_FREE_TARGET(c, tmp)))) return NULL;
     Py_RETURN_NONE;
 }
 

@@ -194,7 +194,7 @@ static PyObject *datatype_Commit(PyObject *self, PyObject *u)
 static PyObject *datatype_Free(PyObject *self, PyObject *u)
 {
     PyMPIDatatypeObject *d = (PyMPIDatatypeObject *)self;
-    if (pympi_check_not_const(self, d->flags) < 0) return NULL;
+    MPI_Datatype tmp;
     if (d->ob_mpi != MPI_DATATYPE_NULL && !is_predefined_handle(d->ob_mpi)) {
         /* MPI forbids freeing the Fortran 90 parameterized types; MPICH accepts it and later
          * corrupts its handle pool. Refuse as MPI does for named types. */
@@ -205,7 +205,7 @@ static PyObject *datatype_Free(PyObject *self, PyObject *u)
             return NULL;
         }
     }
-    if (CHKERR(MPI_Type_free(&d->ob_mpi))) return NULL;
+    if (CHKERR(MPI_Type_free(PYMPI_FREE_TARGET(d, tmp)))) return NULL;
     Py_RETURN_NONE;
 }
 

@@ -166,13 +166,9 @@ static void op_dealloc(PyMPIOpObject *self)
 static PyObject *op_Free(PyObject *self, PyObject *u)
 {
     PyMPIOpObject *o = (PyMPIOpObject *)self;
-    if (pympi_check_not_const(self, o->flags) < 0) return NULL;
-    if (o->ob_mpi == MPI_OP_NULL) {
-        PyErr_SetString(PyExc_ValueError, "Op.Free: the Op is OP_NULL (already freed?)");
-        return NULL;
-    }
-    MPI_Op h = o->ob_mpi;
-    if (CHKERR(MPI_Op_free(&o->ob_mpi))) return NULL;
+    MPI_Op h = o->ob_mpi, tmp;
+    if (h == MPI_OP_NULL) { pympi_raise(MPI_ERR_OP); return NULL; }
+    if (CHKERR(MPI_Op_free(PYMPI_FREE_TARGET(o, tmp)))) return NULL;
     release_slot(h);
     o->ob_usrid = 0;
     Py_CLEAR(o->ob_func);
