@@ -270,6 +270,15 @@ static PyObject *comm_Free(PyObject *self, PyObject *u)
     Py_RETURN_NONE;
 }
 
+/* As mpi4py 3.1: the class follows the communicator (inter, topology), whatever class f2py was
+ * called on. */
+static PyObject *comm_f2py(PyObject *cls, PyObject *arg)
+{
+    int f;
+    if (pympi_int(arg, 0, &f) < 0) return NULL;
+    return pympi_comm_wrap(MPI_Comm_f2c((MPI_Fint)f));
+}
+
 static PyObject *comm_Compare(PyObject *cls, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)
 {
     static const char *const kwlist[] = {"comm1", "comm2", NULL};
@@ -417,7 +426,8 @@ static PyMethodDef comm_base_methods[] = {
     {"Get_errhandler", comm_Get_errhandler, METH_NOARGS, "The error handler of the communicator."},
     {"Set_errhandler", FASTKW(comm_Set_errhandler_kw), "Set the error handler of the communicator."},
     {"Call_errhandler", FASTKW(comm_Call_errhandler), "Call_errhandler(errorcode): invoke the error handler."},
-    PYMPI_HANDLE_METHODS,
+    {"py2f", (PyCFunction)pympi_handle_py2f, METH_NOARGS, "Fortran handle of this object."},
+    {"f2py", comm_f2py, METH_O | METH_CLASS, "Communicator for a Fortran handle, of the class its kind gives (Intracomm, Cartcomm, ...)."},
     {NULL}};
 
 #define GETTER(name, fn) static PyObject *name(PyObject *self, void *c) { return fn(self, NULL); }
