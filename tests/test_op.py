@@ -71,6 +71,11 @@ class TestPredefined(unittest.TestCase):
         self.assertEqual(MPI.MAXLOC((3, 5), (3, 2)), (3, 2))
         self.assertEqual(MPI.MINLOC((1, 5), (3, 2)), (1, 5))
         self.assertEqual(MPI.MINLOC((1, 5), (1, 2)), (1, 2))
+        # a tie gives the whole pair with the lower index: its value object too (mpi4py 3.1)
+        x, y = [1], [1]
+        for op in (MPI.MINLOC, MPI.MAXLOC):
+            self.assertIs(op([x, 1], [y, 0])[0], y)
+            self.assertIs(op([x, 0], [y, 1])[0], x)
         self.assertEqual(MPI.REPLACE(1, 2), 2)
         self.assertEqual(MPI.NO_OP(1, 2), 1)
         self.assertEqual(MPI.SUM(x=1, y=2), 3)
