@@ -73,7 +73,7 @@ class TestEnvironment(unittest.TestCase):
         self.assertFalse(MPI.DATATYPE_NULL)
         with self.assertRaises(TypeError):
             hash(MPI.COMM_WORLD)
-        with self.assertRaises(ValueError):
+        with self.assertRaises(MPI.Exception):
             MPI.COMM_WORLD.Free()  # predefined
         self.assertEqual(MPI.Comm.f2py(MPI.COMM_WORLD.py2f()), MPI.COMM_WORLD)
 

@@ -300,8 +300,9 @@ class TestFile(unittest.TestCase):
             with self.assertRaises(MPI.Exception) as cm:
                 call()
             self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_FILE)
-        with self.assertRaises(ValueError):
+        with self.assertRaises(MPI.Exception) as cm:
             MPI.FILE_NULL.Close()
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_FILE)
         self.comm.Barrier()
         if self.rank == 0:
             MPI.File.Delete(self.path)

@@ -32,6 +32,7 @@ class TestIntercomm(unittest.TestCase):
     def test_basics(self):
         inter = self.inter
         self.assertIs(type(inter), MPI.Intercomm)
+        self.assertIs(type(MPI.Comm.f2py(inter.py2f())), MPI.Intercomm)
         self.assertTrue(inter.Is_inter())
         self.assertFalse(inter.Is_intra())
         self.assertTrue(inter.is_inter)

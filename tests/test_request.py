@@ -266,8 +266,9 @@ class TestRequest(mpitest.RingCase):
             self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_REQUEST)
         with self.assertRaises(MPI.Exception):
             s.Free()  # freed twice
-        with self.assertRaises(ValueError):
+        with self.assertRaises(MPI.Exception) as cm:
             MPI.REQUEST_NULL.Free()
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_REQUEST)
         r = comm.Isend(b'', MPI.PROC_NULL)
         with self.assertRaises(MPI.Exception) as cm:
             MPI.Prequest(r).Start()  # not persistent

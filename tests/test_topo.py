@@ -120,6 +120,26 @@ class TestCart(unittest.TestCase):
         self.assertEqual(r, self.rank)
         r = self.world.Cart_map([1], [False])
         self.assertEqual(r, 0 if self.rank == 0 else MPI.UNDEFINED)
+        self.assertEqual(self.world.Cart_map([1], True), r)
+
+    def test_scalar_periods(self):
+        # as in mpi4py 3.1, one bool applies to every dimension
+        for periodic in (True, False):
+            cart = self.world.Create_cart([self.size, 1], periods=periodic)
+            self.assertEqual(cart.periods, [periodic, periodic])
+            cart.Free()
+
+    def test_f2py_class(self):
+        # Comm.f2py gives the class the communicator has, as mpi4py 3.1 does
+        cart = self.world.Create_cart([self.size])
+        for cls in (MPI.Comm, MPI.Intracomm, MPI.Cartcomm):
+            new = cls.f2py(cart.py2f())
+            self.assertIs(type(new), MPI.Cartcomm)
+            self.assertEqual(new, cart)
+            self.assertEqual(new.dims, [self.size])
+        cart.Free()
+        self.assertIs(type(MPI.Comm.f2py(MPI.COMM_WORLD.py2f())), MPI.Intracomm)
+        self.assertIs(type(MPI.Comm.f2py(MPI.COMM_NULL.py2f())), MPI.Comm)
 
     def test_reorder(self):
         cart = self.world.Create_cart([self.size], reorder=True)
@@ -201,7 +221,16 @@ class TestGraph(unittest.TestCase):
         dup = graph.Dup()
         self.assertIs(type(dup), MPI.Graphcomm)
         dup.Free()
+        self.assertIs(type(MPI.Comm.f2py(graph.py2f())), MPI.Graphcomm)
         graph.Free()
+
+    def test_standard_index(self):
+        # mpi4py 3.1 also takes the adjacency index with a leading 0: [0, d0, d0+d1, ...]
+        index, edges = self.ring()
+        graph = self.world.Create_graph([0] + index, edges)
+        self.assertEqual(graph.Get_topo(), (index, edges))
+        graph.Free()
+        self.assertEqual(self.world.Graph_map([0] + index, edges), self.rank)
 
     def test_empty_and_partial(self):
         g = self.world.Create_graph([0], [])
@@ -214,7 +243,7 @@ class TestGraph(unittest.TestCase):
 
     def test_bad_arguments(self):
         w, size = self.world, self.size
-        for index, edges in (([1], [size]), ([1], [-1]), ([2], [0]), ([0] * (size + 1), []),
+        for index, edges in (([1], [size]), ([1], [-1]), ([2], [0]), ([0] * (size + 2), []),
                              ([1, 0], [0]) if size >= 2 else ([-1], [])):
             with self.assertRaises(ValueError):
                 w.Create_graph(index, edges)
@@ -251,6 +280,10 @@ class TestDistGraph(unittest.TestCase):
                                                    info=MPI.INFO_NULL, reorder=False)
         self.assertEqual(dg.Get_dist_neighbors_count()[:2], (0, 0))
         self.assertEqual(dg.degrees, (0, 0))
+        self.assertIs(type(MPI.Comm.f2py(dg.py2f())), MPI.Distgraphcomm)
+        dg.Free()
+        dg = self.world.Create_dist_graph_adjacent(None, None)  # None: no neighbours (mpi4py 3.1)
+        self.assertEqual(dg.Get_dist_neighbors(), ([], [], None))
         dg.Free()
 
     def test_general(self):

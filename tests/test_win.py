@@ -274,8 +274,9 @@ class TestWin(unittest.TestCase):
             with self.assertRaises(MPI.Exception) as cm:
                 call()
             self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_WIN)
-        with self.assertRaises(ValueError):
+        with self.assertRaises(MPI.Exception) as cm:
             MPI.WIN_NULL.Free()
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_WIN)
 
     def test_errhandler(self):
         win = MPI.Win.Create(None, comm=MPI.COMM_SELF)

@@ -264,10 +264,19 @@ static PyObject *comm_Split_type(PyObject *self, PyObject *const *args, Py_ssize
 static PyObject *comm_Free(PyObject *self, PyObject *u)
 {
     PyMPICommObject *c = (PyMPICommObject *)self;
-    if (pympi_check_not_const(self, c->flags) < 0) return NULL;
+    MPI_Comm tmp;
     NOTNULL(self);
-    if (CHKERR(MPI_Comm_free(&c->ob_mpi))) return NULL;
+    if (CHKERR(MPI_Comm_free(PYMPI_FREE_TARGET(c, tmp)))) return NULL;
     Py_RETURN_NONE;
+}
+
+/* As mpi4py 3.1: the class follows the communicator (inter, topology), whatever class f2py was
+ * called on. */
+static PyObject *comm_f2py(PyObject *cls, PyObject *arg)
+{
+    int f;
+    if (pympi_int(arg, 0, &f) < 0) return NULL;
+    return pympi_comm_wrap(MPI_Comm_f2c((MPI_Fint)f));
 }
 
 static PyObject *comm_Compare(PyObject *cls, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)
@@ -417,7 +426,8 @@ static PyMethodDef comm_base_methods[] = {
     {"Get_errhandler", comm_Get_errhandler, METH_NOARGS, "The error handler of the communicator."},
     {"Set_errhandler", FASTKW(comm_Set_errhandler_kw), "Set the error handler of the communicator."},
     {"Call_errhandler", FASTKW(comm_Call_errhandler), "Call_errhandler(errorcode): invoke the error handler."},
-    PYMPI_HANDLE_METHODS,
+    {"py2f", (PyCFunction)pympi_handle_py2f, METH_NOARGS, "Fortran handle of this object."},
+    {"f2py", comm_f2py, METH_O | METH_CLASS, "Communicator for a Fortran handle, of the class its kind gives (Intracomm, Cartcomm, ...)."},
     {NULL}};
 
 #define GETTER(name, fn) static PyObject *name(PyObject *self, void *c) { return fn(self, NULL); }

@@ -194,7 +194,7 @@ static PyObject *datatype_Commit(PyObject *self, PyObject *u)
 static PyObject *datatype_Free(PyObject *self, PyObject *u)
 {
     PyMPIDatatypeObject *d = (PyMPIDatatypeObject *)self;
-    if (pympi_check_not_const(self, d->flags) < 0) return NULL;
+    MPI_Datatype tmp;
     if (d->ob_mpi != MPI_DATATYPE_NULL && !is_predefined_handle(d->ob_mpi)) {
         /* MPI forbids freeing the Fortran 90 parameterized types; MPICH accepts it and later
          * corrupts its handle pool. Refuse as MPI does for named types. */
@@ -205,7 +205,7 @@ static PyObject *datatype_Free(PyObject *self, PyObject *u)
             return NULL;
         }
     }
-    if (CHKERR(MPI_Type_free(&d->ob_mpi))) return NULL;
+    if (CHKERR(MPI_Type_free(PYMPI_FREE_TARGET(d, tmp)))) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -635,7 +635,8 @@ static PyObject *datatype_decode(PyObject *self, PyObject *u)
     for (size_t k = 0; k < sizeof(combiner_names) / sizeof(combiner_names[0]); k++)
         if (combiner_names[k].combiner == comb) name = combiner_names[k].name;
     if (!name) return PyErr_Format(PyExc_ValueError, "decode: unknown combiner %d", comb);
-    if (comb == MPI_COMBINER_NAMED) return Py_BuildValue("(Os{})", self, name);
+    /* a named type decodes to itself (mpi4py 3.1): there is no constructor to call */
+    if (comb == MPI_COMBINER_NAMED) return Py_NewRef(self);
     if (contents_get(DT(self), &c) < 0) return NULL;
     PyObject *params = PyDict_New(), *base = NULL, *result = NULL;
     if (!params) goto done;
@@ -1062,7 +1063,7 @@ static PyMethodDef datatype_methods[] = {
     {"Match_size", FASTKW_CLASS(datatype_Match_size), "Predefined type of a type class and size."},
     {"Get_envelope", datatype_Get_envelope, METH_NOARGS, "(num_integers, num_addresses, num_datatypes, combiner)."},
     {"Get_contents", datatype_Get_contents, METH_NOARGS, "(integers, addresses, datatypes) of a derived type."},
-    {"decode", datatype_decode, METH_NOARGS, "(basetype, combiner name, constructor parameters)."},
+    {"decode", datatype_decode, METH_NOARGS, "(basetype, combiner name, constructor parameters); a named type gives itself."},
     {"Pack", FASTKW(datatype_Pack), "Pack inbuf into outbuf at position; returns the new position."},
     {"Unpack", FASTKW(datatype_Unpack), "Unpack inbuf at position into outbuf; returns the new position."},
     {"Pack_size", FASTKW(datatype_Pack_size), "Upper bound of the packed size of count elements."},

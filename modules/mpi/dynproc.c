@@ -280,9 +280,12 @@ static PyObject *comm_Join(PyObject *cls, PyObject *arg)
 static PyObject *comm_Disconnect(PyObject *self, PyObject *u)
 {
     PyMPICommObject *c = (PyMPICommObject *)self;
+    MPI_Comm tmp;
     int ierr;
-    if (pympi_check_not_const(self, c->flags) < 0) return NULL;
-    PYMPI_NOGIL(ierr = MPI_Comm_disconnect(&c->ob_mpi));
+    /* MPICH accepts disconnecting COMM_WORLD or COMM_SELF and then fails an assertion in
+     * MPI_Finalize: refuse them as MPI_Comm_free does. */
+    if (c->ob_mpi == MPI_COMM_WORLD || c->ob_mpi == MPI_COMM_SELF) { pympi_raise(MPI_ERR_COMM); return NULL; }
+    PYMPI_NOGIL(ierr = MPI_Comm_disconnect(PYMPI_FREE_TARGET(c, tmp)));
     if (CHKERR(ierr)) return NULL;
     Py_RETURN_NONE;
 }

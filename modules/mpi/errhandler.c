@@ -8,9 +8,10 @@ PYMPI_DEFINE_KIND(Errhandler, MPI_Errhandler, MPI_ERRHANDLER_NULL, MPI_Errhandle
 
 static PyObject *errhandler_Free(PyObject *self, PyObject *u)
 {
-    if (pympi_check_not_const(self, ((PyMPIErrhandlerObject *)self)->flags) < 0) return NULL;
-    if (H(self) == MPI_ERRHANDLER_NULL) { pympi_raise(MPI_ERR_ARG); return NULL; }
-    if (CHKERR(MPI_Errhandler_free(&H(self)))) return NULL;
+    PyMPIErrhandlerObject *e = (PyMPIErrhandlerObject *)self;
+    MPI_Errhandler tmp;
+    if (e->ob_mpi == MPI_ERRHANDLER_NULL) { pympi_raise(MPI_ERR_ARG); return NULL; }
+    if (CHKERR(MPI_Errhandler_free(PYMPI_FREE_TARGET(e, tmp)))) return NULL;
     Py_RETURN_NONE;
 }
 

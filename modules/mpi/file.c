@@ -65,7 +65,6 @@ static PyObject *file_Close(PyObject *self, PyObject *u)
 {
     FileObject *f = (FileObject *)self;
     int ierr;
-    if (pympi_check_not_const(self, f->base.flags) < 0) return NULL;
     CHECK(self);
     PYMPI_NOGIL(ierr = MPI_File_close(&f->base.ob_mpi));
     if (CHKERR(ierr)) return NULL;

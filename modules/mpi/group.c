@@ -29,9 +29,10 @@ static int group_arg(PyObject *obj, MPI_Group *out)
 
 static PyObject *group_Free(PyObject *self, PyObject *u)
 {
-    if (pympi_check_not_const(self, ((PyMPIGroupObject *)self)->flags) < 0) return NULL;
-    if (H(self) == MPI_GROUP_NULL) { pympi_raise(MPI_ERR_GROUP); return NULL; }
-    if (CHKERR(MPI_Group_free(&H(self)))) return NULL;
+    PyMPIGroupObject *g = (PyMPIGroupObject *)self;
+    MPI_Group tmp;
+    if (g->ob_mpi == MPI_GROUP_NULL) { pympi_raise(MPI_ERR_GROUP); return NULL; }
+    if (CHKERR(MPI_Group_free(PYMPI_FREE_TARGET(g, tmp)))) return NULL;
     Py_RETURN_NONE;
 }
 

@@ -104,16 +104,6 @@ PyObject *pympi_handle_f2py(PyObject *cls, PyObject *arg)
     return pympi_handle_new(tp, h, 0);
 }
 
-int pympi_check_not_const(PyObject *self, unsigned flags)
-{
-    if (flags & PYMPI_CONST) {
-        PyErr_Format(PyExc_ValueError, "cannot free or modify the predefined %s constant",
-                     Py_TYPE(self)->tp_name);
-        return -1;
-    }
-    return 0;
-}
-
 static PyNumberMethods handle_as_number = {.nb_bool = handle_bool};
 
 void pympi_handle_type_init(PyTypeObject *tp, const pympi_handle_kind *kind)

@@ -167,13 +167,9 @@ static void op_dealloc(PyMPIOpObject *self)
 static PyObject *op_Free(PyObject *self, PyObject *u)
 {
     PyMPIOpObject *o = (PyMPIOpObject *)self;
-    if (pympi_check_not_const(self, o->flags) < 0) return NULL;
-    if (o->ob_mpi == MPI_OP_NULL) {
-        PyErr_SetString(PyExc_ValueError, "Op.Free: the Op is OP_NULL (already freed?)");
-        return NULL;
-    }
-    MPI_Op h = o->ob_mpi;
-    if (CHKERR(MPI_Op_free(&o->ob_mpi))) return NULL;
+    MPI_Op h = o->ob_mpi, tmp;
+    if (h == MPI_OP_NULL) { pympi_raise(MPI_ERR_OP); return NULL; }
+    if (CHKERR(MPI_Op_free(PYMPI_FREE_TARGET(o, tmp)))) return NULL;
     release_slot(h);
     o->ob_usrid = 0;
     Py_CLEAR(o->ob_func);
@@ -287,21 +283,19 @@ int pympi_init_op(PyObject *m)
  * callable is called as op(a, b). MINLOC/MAXLOC take (value, index) pairs. */
 static PyObject *loc_pick(PyObject *a, PyObject *b, int want_max)
 {
+    /* As mpi4py 3.1: the better value wins with its index; on a tie (neither value better) the
+     * whole pair with the smaller index wins, so the result is always one of the two pairs. */
+    int cmp = want_max ? Py_GT : Py_LT;
     PyObject *va = PySequence_GetItem(a, 0), *vb = va ? PySequence_GetItem(b, 0) : NULL;
     PyObject *ia = vb ? PySequence_GetItem(a, 1) : NULL, *ib = ia ? PySequence_GetItem(b, 1) : NULL;
     PyObject *r = NULL;
-    if (ib) {
-        int a_better = PyObject_RichCompareBool(va, vb, want_max ? Py_GT : Py_LT);
-        int equal = a_better ? 0 : PyObject_RichCompareBool(va, vb, Py_EQ);
-        if (a_better >= 0 && equal >= 0) {
-            if (a_better) r = PyTuple_Pack(2, va, ia);
-            else if (!equal) r = PyTuple_Pack(2, vb, ib);
-            else {
-                int lt = PyObject_RichCompareBool(ia, ib, Py_LE);
-                r = lt < 0 ? NULL : PyTuple_Pack(2, va, lt ? ia : ib);
-            }
-        }
+    int a_wins = -1;
+    if (ib && (a_wins = PyObject_RichCompareBool(va, vb, cmp)) == 0) {
+        int b_wins = PyObject_RichCompareBool(vb, va, cmp);
+        if (b_wins == 0) b_wins = PyObject_RichCompareBool(ib, ia, Py_LT);
+        a_wins = b_wins < 0 ? -1 : !b_wins;
     }
+    if (a_wins >= 0) r = a_wins ? PyTuple_Pack(2, va, ia) : PyTuple_Pack(2, vb, ib);
     Py_XDECREF(va); Py_XDECREF(vb); Py_XDECREF(ia); Py_XDECREF(ib);
     return r;
 }

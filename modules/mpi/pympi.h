@@ -127,8 +127,11 @@ PyObject *pympi_handle_new(PyTypeObject *tp, const void *handle, unsigned flags)
     {"f2py", (PyCFunction)pympi_handle_f2py, METH_O | METH_CLASS, "Object for a Fortran handle."}
 PyObject *pympi_handle_py2f(PyObject *self, PyObject *unused);
 PyObject *pympi_handle_f2py(PyObject *cls, PyObject *arg);
-/* Refuse to free/modify a predefined constant: ValueError... as MPI does (ERR_ARG-ish). */
-int pympi_check_not_const(PyObject *self, unsigned flags);
+/* What Free() hands to MPI's free call: the object's own handle, or, for a module constant
+ * (COMM_WORLD, INT, SUM, COMM_NULL ...), a copy `tmp` of it. MPI then reports the error class
+ * mpi4py 3.1 raises there (ERR_COMM, ERR_TYPE, ERR_OP ...), or does nothing (ERRORS_RETURN,
+ * GROUP_EMPTY), and the constant keeps its handle whatever MPI does with the copy. */
+#define PYMPI_FREE_TARGET(obj, tmp) (((obj)->flags & PYMPI_CONST) ? ((tmp) = (obj)->ob_mpi, &(tmp)) : &(obj)->ob_mpi)
 
 #define PYMPI_HANDLE_STRUCT(Name, T) \
     typedef struct {                 \

@@ -519,7 +519,6 @@ static PyObject *request_Free(PyObject *self, PyObject *u)
 {
     PyMPIRequestObject *r = REQ(self);
     if (is_pending(r)) { pending_remove(r); Py_CLEAR(r->ob_obj); Py_RETURN_NONE; }
-    if (r->flags & PYMPI_CONST) { pympi_check_not_const(self, r->flags); return NULL; }
     if (r->ob_mpi == MPI_REQUEST_NULL) {
         /* what MPI_Request_free says about MPI_REQUEST_NULL */
         pympi_raise(MPI_ERR_REQUEST);

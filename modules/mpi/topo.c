@@ -27,7 +27,8 @@ static PyObject *topo_own(PyTypeObject *tp, MPI_Comm comm)
 
 static int comm_size(MPI_Comm comm, int *size) { return CHKERR(MPI_Comm_size(comm, size)) ? -1 : 0; }
 
-/* dims: non-negative ints; periods: None (all false) or a sequence of bools of the same length. */
+/* dims: non-negative ints; periods: None (all false), one bool for every dimension (as mpi4py
+ * 3.1) or a sequence of bools of the same length. */
 static int dims_periods(PyObject *dobj, PyObject *pobj, int **dims, int **periods, int *ndims)
 {
     int np = 0;
@@ -40,7 +41,9 @@ static int dims_periods(PyObject *dobj, PyObject *pobj, int **dims, int **period
         }
     *periods = PyMem_Calloc((size_t)(*ndims ? *ndims : 1), sizeof(int));
     if (!*periods) { PyErr_NoMemory(); goto fail; }
-    if (pobj && pobj != Py_None) {
+    if (pobj && PyBool_Check(pobj)) {
+        for (int i = 0; i < *ndims; i++) (*periods)[i] = pobj == Py_True;
+    } else if (pobj && pobj != Py_None) {
         PyObject *fast = PySequence_Fast(pobj, "periods must be a sequence of bool");
         if (!fast) goto fail;
         np = (int)PySequence_Fast_GET_SIZE(fast);
@@ -117,14 +120,23 @@ static PyObject *intra_Cart_map(PyObject *self, PyObject *const *args, Py_ssize_
     return PyLong_FromLong(rank);
 }
 
-/* index (cumulative degrees) and edges of a graph of len(index) nodes, checked. */
-static int graph_args(MPI_Comm comm, PyObject *iobj, PyObject *eobj, int **index, int **edges, int *nnodes, int *nedges)
+/* index (cumulative degrees) and edges of a graph of len(index) nodes, checked. As in mpi4py
+ * 3.1, the index may also be the "standard" adjacency index with a leading 0
+ * ([0, d0, d0+d1, ..., nedges]): the 0 is then dropped (*index points past it; *base is what
+ * to PyMem_Free). */
+static int graph_args(MPI_Comm comm, PyObject *iobj, PyObject *eobj, int **base, int **index, int **edges,
+                      int *nnodes, int *nedges)
 {
     int size;
-    *index = *edges = NULL;
+    *base = *index = *edges = NULL;
     if (comm_size(comm, &size) < 0) return -1;
-    if (pympi_int_array(iobj, index, nnodes, "index must be a sequence of int") < 0) return -1;
+    if (pympi_int_array(iobj, base, nnodes, "index must be a sequence of int") < 0) return -1;
     if (pympi_int_array(eobj, edges, nedges, "edges must be a sequence of int") < 0) goto fail;
+    *index = *base;
+    if (*nnodes > 1 && (*index)[0] == 0 && (*index)[*nnodes - 1] == *nedges) {
+        (*index)++;
+        (*nnodes)--;
+    }
     if (*nnodes > size) {
         PyErr_Format(PyExc_ValueError, "a graph of %d nodes does not fit a communicator of %d", *nnodes, size);
         goto fail;
@@ -145,9 +157,9 @@ static int graph_args(MPI_Comm comm, PyObject *iobj, PyObject *eobj, int **index
         }
     return 0;
 fail:
-    PyMem_Free(*index);
+    PyMem_Free(*base);
     PyMem_Free(*edges);
-    *index = *edges = NULL;
+    *base = *index = *edges = NULL;
     return -1;
 }
 
@@ -155,13 +167,13 @@ static PyObject *intra_Create_graph(PyObject *self, PyObject *const *args, Py_ss
 {
     static const char *const kwlist[] = {"index", "edges", "reorder", NULL};
     PyObject *a[3];
-    int *index, *edges, nnodes, nedges, reorder, ierr;
+    int *base, *index, *edges, nnodes, nedges, reorder, ierr;
     MPI_Comm c = MPI_COMM_NULL;
     if (pympi_parse("Create_graph", kwlist, 2, args, nargs, kw, a) < 0 || pympi_bool(a[2], 0, &reorder) < 0) return NULL;
     NOTNULL(self);
-    if (graph_args(COMM(self), a[0], a[1], &index, &edges, &nnodes, &nedges) < 0) return NULL;
+    if (graph_args(COMM(self), a[0], a[1], &base, &index, &edges, &nnodes, &nedges) < 0) return NULL;
     PYMPI_NOGIL(ierr = MPI_Graph_create(COMM(self), nnodes, index, edges, reorder, &c));
-    PyMem_Free(index);
+    PyMem_Free(base);
     PyMem_Free(edges);
     if (CHKERR(ierr)) return NULL;
     return topo_own(&PyMPIGraphcomm_Type, c);
@@ -171,12 +183,12 @@ static PyObject *intra_Graph_map(PyObject *self, PyObject *const *args, Py_ssize
 {
     static const char *const kwlist[] = {"index", "edges", NULL};
     PyObject *a[2];
-    int *index, *edges, nnodes, nedges, rank = MPI_UNDEFINED, ierr;
+    int *base, *index, *edges, nnodes, nedges, rank = MPI_UNDEFINED, ierr;
     if (pympi_parse("Graph_map", kwlist, 2, args, nargs, kw, a) < 0) return NULL;
     NOTNULL(self);
-    if (graph_args(COMM(self), a[0], a[1], &index, &edges, &nnodes, &nedges) < 0) return NULL;
+    if (graph_args(COMM(self), a[0], a[1], &base, &index, &edges, &nnodes, &nedges) < 0) return NULL;
     ierr = MPI_Graph_map(COMM(self), nnodes, index, edges, &rank);
-    PyMem_Free(index);
+    PyMem_Free(base);
     PyMem_Free(edges);
     if (CHKERR(ierr)) return NULL;
     return PyLong_FromLong(rank);
@@ -225,6 +237,20 @@ static int check_ranks(const int *r, int n, int size, const char *what)
     return 0;
 }
 
+/* Ranks (sources or destinations of a dist graph) in [0, size); None means none, as in mpi4py
+ * 3.1. *r is PyMem_Malloc'ed. */
+static int ranks_arg(PyObject *obj, int size, const char *what, int **r, int *n)
+{
+    if (obj == Py_None) {
+        *n = 0;
+        *r = PyMem_Malloc(sizeof(int));
+        if (!*r) PyErr_NoMemory();
+        return *r ? 0 : -1;
+    }
+    if (pympi_int_array(obj, r, n, "sources and destinations must be sequences of int (or None)") < 0) return -1;
+    return check_ranks(*r, *n, size, what);
+}
+
 static PyObject *intra_Create_dist_graph_adjacent(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)
 {
     static const char *const kwlist[] = {"sources", "destinations", "sourceweights", "destweights", "info", "reorder", NULL};
@@ -237,9 +263,8 @@ static PyObject *intra_Create_dist_graph_adjacent(PyObject *self, PyObject *cons
         return NULL;
     NOTNULL(self);
     if (comm_size(COMM(self), &size) < 0) return NULL;
-    if (pympi_int_array(a[0], &src, &nsrc, "sources must be a sequence of int") < 0) goto done;
-    if (pympi_int_array(a[1], &dst, &ndst, "destinations must be a sequence of int") < 0) goto done;
-    if (check_ranks(src, nsrc, size, "sources") < 0 || check_ranks(dst, ndst, size, "destinations") < 0) goto done;
+    if (ranks_arg(a[0], size, "sources", &src, &nsrc) < 0 || ranks_arg(a[1], size, "destinations", &dst, &ndst) < 0)
+        goto done;
     if (weights_arg(a[2], nsrc, "sourceweights", &sw, &swbuf) < 0) goto done;
     if (weights_arg(a[3], ndst, "destweights", &dw, &dwbuf) < 0) goto done;
     if ((sw == MPI_UNWEIGHTED) != (dw == MPI_UNWEIGHTED)) {

@@ -249,7 +249,6 @@ static PyObject *win_Free(PyObject *self, PyObject *u)
 {
     WinObject *w = (WinObject *)self;
     int ierr;
-    if (pympi_check_not_const(self, w->base.flags) < 0) return NULL;
     CHECK(self);
     PYMPI_NOGIL(ierr = MPI_Win_free(&w->base.ob_mpi));
     if (CHKERR(ierr)) return NULL;
