@@ -43,6 +43,8 @@ def _rc_parse(name, text):
     """
     choices = _RC_CHOICES[name]
     value = text.strip().lower()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in '\'"':
+        value = value[1:-1]  # a Python string literal, as mpi4py's -rc takes
     if choices is not None:
         if value in choices:
             return value

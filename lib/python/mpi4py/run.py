@@ -85,9 +85,6 @@ def _show(what):
     elif what == 'prefix':
         text = os.path.dirname(os.path.abspath(__spec__.origin))
     else:
-        from . import rc
-        if f'{__spec__.parent}.MPI' not in sys.builtin_module_names:
-            rc.initialize = rc.finalize = False  # only a query: no MPI_Init
         from . import MPI
         text = ('MPI {}.{}'.format(*MPI.Get_version()) if what == 'mpi-std-version'
                 else MPI.Get_library_version().rstrip())
