@@ -17,6 +17,7 @@ import mpitest
 
 PYTHON_MPI = os.path.abspath(mpitest.PYTHON_MPI)
 PYTHON = mpitest.PYTHON
+PACKAGE = os.path.join(mpitest.SRCDIR, 'lib', 'python', 'mpi4py')
 
 
 def env_without(*names, **extra):
@@ -334,6 +335,125 @@ class TestAbort(Tmp):
             self.assertIn(LAUNCHER_LINE.format(1, 2, 1), out.stderr)
 
 
+class TestFinalizedByProgram(Tmp):
+    """A program that calls MPI.Finalize() itself: the launcher does not call MPI again."""
+
+    SCRIPT = '''\
+        import sys
+        from mpi4py import MPI
+        comm = MPI.COMM_WORLD
+        rank = comm.Get_rank()
+        comm.Barrier()
+        MPI.Finalize()
+        print("finalized", rank, MPI.Is_finalized(), flush=True)
+        sys.exit(int(sys.argv[1]) if rank == int(sys.argv[2]) else 0)
+        '''
+
+    def test_status_zero(self):
+        script = self.write('fin.py', self.SCRIPT)
+        for n in (1, 2):
+            out = mpitest.job(n, [script, '0', '0'])
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(sorted(out.stdout.splitlines()),
+                             [f'finalized {r} True' for r in range(n)])
+            self.assertEqual(out.stderr, '')
+        out = run([PYTHON_MPI, script, '0', '0'])
+        self.assertEqual((out.returncode, out.stderr), (0, ''))
+
+    def test_failure_after_finalize(self):
+        # No abort is possible any more: the rank says so and exits with its status.
+        script = self.write('fin.py', self.SCRIPT)
+        out = mpitest.job(2, [script, '4', '1'])
+        self.assertEqual(out.returncode, 4, out.stderr)
+        self.assertIn('python-mpi: rank 1 of 2 exited with status 4 after MPI_Finalize: '
+                      'the job cannot be aborted', out.stderr)
+        self.assertNotIn('Attempting to use an MPI routine', out.stderr)
+        out = mpitest.job(1, [script, '4', '0'])  # one rank: as python3
+        self.assertEqual((out.returncode, out.stderr), (4, ''))
+
+    def test_mpi4py_run_after_finalize(self):
+        code = 'from mpi4py import MPI; MPI.Finalize(); 1/0'
+        out = mpitest.job(2, ['-m', 'mpi4py', '-c', code])
+        self.assertEqual(out.returncode, 1, out.stderr)
+        self.assertIn('ZeroDivisionError', out.stderr)
+        self.assertIn('after MPI_Finalize: the job cannot be aborted', out.stderr)
+        self.assertNotIn('Attempting to use an MPI routine', out.stderr)
+
+
+class TestOwnPackage(Tmp):
+    """python-mpi always imports its own mpi4py package, whatever else comes first on the path
+    (an mpi4py installed for python3 on PYTHONPATH, or in the script's directory)."""
+
+    CODE = 'import mpi4py; from mpi4py import MPI; print(mpi4py.__file__, MPI.COMM_WORLD.Get_size())'
+
+    def fake(self, where):
+        self.write(os.path.join(where, 'mpi4py', '__init__.py'),
+                   'raise ImportError("the fake mpi4py was imported")\n')
+        self.write(os.path.join(where, 'mpi4py', 'MPI.py'), 'raise ImportError("fake MPI")\n')
+        return os.path.join(self.tmp, where)
+
+    def check(self, out, nprocs):
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.splitlines(),
+                         [f'{PACKAGE}/__init__.py {nprocs}'] * nprocs)
+
+    def test_pythonpath_first(self):
+        env = {'PYTHONPATH': self.fake('site')}
+        self.check(mpitest.job(2, ['-c', self.CODE], env=env), 2)
+        self.check(run([PYTHON_MPI, '-c', self.CODE], env=env_without(**env)), 1)
+        self.check(mpitest.job(1, ['-m', 'mpi4py', '-c', self.CODE], env=env), 1)
+
+    def test_script_directory(self):
+        where = self.fake('app')
+        script = self.write('app/main.py', self.CODE + '\n')
+        self.check(mpitest.job(2, [script]), 2)
+        self.check(run([PYTHON_MPI, '-c', self.CODE], cwd=where), 1)
+
+    def test_submodules_are_ours(self):
+        env = {'PYTHONPATH': self.fake('site')}
+        code = 'import mpi4py.bench, mpi4py.run as r; print(r.__file__)'
+        out = run([PYTHON_MPI, '-c', code], env=env_without(**env))
+        self.assertEqual(out.stdout.strip(), os.path.join(PACKAGE, 'run.py'), out.stderr)
+
+
+class TestChildren(Tmp):
+    """Issue 15's example: a spawn-context multiprocessing pool under mpiexec -n 2."""
+
+    def test_spawn_pool_example(self):
+        script = self.write('mp.py', '''\
+            import multiprocessing as mp
+            def sq(x): return x * x
+            if __name__ == "__main__":
+                from mpi4py import MPI
+                with mp.get_context("spawn").Pool(1) as p:
+                    print(MPI.COMM_WORLD.rank, p.map(sq, [1, 2, 3]), flush=True)
+            ''')
+        out = mpitest.job(2, [script], timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(sorted(out.stdout.splitlines()), ['0 [1, 4, 9]', '1 [1, 4, 9]'])
+
+    def test_multiprocessing_helper_of_a_singleton(self):
+        # Without mpiexec too, a multiprocessing helper runs as plain Python: MPI only if it
+        # imports mpi4py.MPI.
+        script = self.write('mp1.py', '''\
+            import multiprocessing as mp
+            def initialized():
+                flag = ctypes.c_int()
+                ctypes.CDLL(None).MPI_Initialized(ctypes.byref(flag))
+                return flag.value
+            def probe(_):
+                before = initialized()
+                from mpi4py import MPI
+                return before, MPI.COMM_WORLD.Get_size()
+            import ctypes
+            if __name__ == "__main__":
+                with mp.get_context("spawn").Pool(1) as p:
+                    print(initialized(), p.map(probe, [0]))
+            ''')
+        out = run([PYTHON_MPI, script])
+        self.assertEqual((out.returncode, out.stdout.strip()), (0, '1 [(0, 1)]'), out.stderr)
+
+
 class TestThreadLevel(unittest.TestCase):
 
     def level(self, value, nprocs=1):
@@ -381,15 +501,16 @@ class TestBuiltinModule(Tmp):
                         ignore=shutil.ignore_patterns('__pycache__'))
         shutil.copy(so, os.path.join(pkg, 'MPI.so'))
         shutil.copy(so, os.path.join(pkg, 'MPI.cpython-311-x86_64-linux-gnu.so'))
-        code = ('import sys, mpi4py; from mpi4py import MPI; '
+        code = ('import sys, mpi4py, importlib.machinery as m; from mpi4py import MPI; '
                 'print(mpi4py.__file__, MPI.__spec__.origin, "mpi4py.MPI" in sys.builtin_module_names, '
-                'type(MPI.__loader__).__name__ if not isinstance(MPI.__loader__, type) else MPI.__loader__.__name__, '
+                'issubclass(MPI.__loader__, m.BuiltinImporter) and "BuiltinImporter", '
                 'MPI.COMM_WORLD.Get_size())')
         site = os.path.dirname(pkg)
         out = mpitest.job(2, ['-c', code], env={'PYTHONPATH': site})
         self.assertEqual(out.returncode, 0, out.stderr)
         for line in out.stdout.splitlines():
             init, origin, builtin, loader, size = line.split()
+            self.assertEqual(init, os.path.join(PACKAGE, '__init__.py'))  # ours, not the copy
             self.assertEqual(origin, 'built-in')
             self.assertEqual(builtin, 'True')
             self.assertEqual(loader, 'BuiltinImporter')

@@ -3,8 +3,10 @@
 get_include/get_config, profile, and the finder of the built-in MPI."""
 import importlib.machinery
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 import warnings
 
@@ -16,7 +18,11 @@ from mpi4py import MPI
 class TestRc(unittest.TestCase):
 
     def test_version(self):
+        # The mpi4py API level; python-mpi's own version comes from configure.
         self.assertEqual(mpi4py.__version__, '3.1.0')
+        with open(os.path.join(mpitest.BUILDDIR, 'config.h')) as f:
+            self.assertIn(f'#define PACKAGE_VERSION "{mpi4py._python_mpi_version()}"\n',
+                          f.read())
 
     def test_defaults(self):
         rc = mpi4py.Rc()
@@ -103,26 +109,88 @@ class TestPackageFunctions(unittest.TestCase):
             self.assertIn('PyMPIComm_Get', f.read())
 
     def test_get_config(self):
-        config = mpi4py.get_config()
-        self.assertIsInstance(config, dict)
-        self.assertIn('mpicc', config)
+        # What configure found (mpi.cfg), not whatever is on PATH now.
+        with open(os.path.join(mpitest.BUILDDIR, 'Makefile')) as f:
+            made = dict(line.rstrip('\n').split(' = ', 1) for line in f
+                        if line.startswith(('CC = ', 'MPIEXEC = ')))
+        saved = os.environ['PATH']
+        os.environ['PATH'] = ''
+        try:
+            config = mpi4py.get_config()
+        finally:
+            os.environ['PATH'] = saved
+        self.assertEqual(config, {'mpicc': made['CC'], 'mpiexec': made['MPIEXEC']})
         self.assertTrue(os.path.exists(config['mpicc']))
 
     def test_profile_not_found(self):
-        with self.assertRaises(ValueError):
+        with self.assertRaisesRegex(ValueError, "profiler 'no-such-profiler-lib' not found"):
             mpi4py.profile('no-such-profiler-lib')
         with self.assertRaises(ValueError):
-            mpi4py.profile('mpich', path=['/nonexistent/dir'])
+            mpi4py.profile('mpiprof', path=['/nonexistent/dir'])
+        with self.assertRaises(ValueError):
+            mpi4py.profile('')
 
-    def test_profile_after_import_warns(self):
-        # MPI is imported here, so loading a library warns it is too late.
+    def test_profile_lookup(self):
+        # The project's profiler is in the package's lib-pmpi directory; path= looks only
+        # where it says (a list, or a string of directories).
+        pmpi = [os.path.join(d, 'lib-pmpi') for d in mpi4py.__path__]
+        found = [os.path.join(d, 'libmpiprof.so') for d in pmpi
+                 if os.path.isfile(os.path.join(d, 'libmpiprof.so'))]
+        self.assertEqual(len(found), 1, pmpi)
+        self.assertEqual(mpi4py._find_profiler('mpiprof', None), found[0])
+        self.assertEqual(mpi4py._find_profiler('mpiprof', os.pathsep.join(['/nowhere'] + pmpi)),
+                         found[0])
+        self.assertEqual(mpi4py._find_profiler('mpiprof', pmpi), found[0])
+
+    @unittest.skipUnless('mpi4py.MPI' in sys.builtin_module_names, 'not running python-mpi')
+    def test_profile_under_python_mpi(self):
+        # MPI is linked into python-mpi: a library that is not already in the process cannot
+        # interpose (RuntimeWarning, not registered); one that is (preloaded) is registered.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
-            filename = mpi4py.profile('mpich')
-        self.assertIn('mpich', filename)
+            filename = mpi4py.profile('mpiprof')
+        self.assertTrue(filename.endswith('lib-pmpi/libmpiprof.so'))
+        self.assertNotIn(filename, mpi4py._profile_libraries)
+        self.assertEqual([w.category for w in caught], [RuntimeWarning])
+        self.assertIn('--profile mpiprof', str(caught[0].message))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            filename = mpi4py.profile('mpich')  # libmpich: in the process already
+        self.assertEqual(caught, [])
         self.assertIn(filename, mpi4py._profile_libraries)
-        self.assertTrue(any(issubclass(w.category, RuntimeWarning)
-                            for w in caught))
+
+    def test_profile_logfile(self):
+        saved = os.environ.pop('MPIPROF_OUTPUT', None)
+        self.addCleanup(os.environ.pop, 'MPIPROF_OUTPUT', None)
+        if saved is not None:
+            self.addCleanup(os.environ.__setitem__, 'MPIPROF_OUTPUT', saved)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            mpi4py.profile('mpiprof', logfile='/tmp/somewhere.txt')
+        self.assertEqual(os.environ['MPIPROF_OUTPUT'], '/tmp/somewhere.txt')
+
+    def test_profile_with_plain_python(self):
+        # Under python3 the loadable MPI.so resolves MPI calls through a profiler loaded
+        # before it (RTLD_GLOBAL): mpiprof prints its table at MPI_Finalize.
+        so = os.path.join(mpitest.BUILDDIR, '.libs', 'MPI.so')
+        if not os.path.exists(so) or mpi4py.MPI.COMM_WORLD.Get_rank() != 0:
+            self.skipTest('no .libs/MPI.so in the build tree, or not rank 0')
+        tmp = tempfile.mkdtemp(prefix='pympi-prof-')
+        self.addCleanup(shutil.rmtree, tmp, True)
+        pkg = os.path.join(tmp, 'mpi4py')
+        shutil.copytree(mpi4py.__path__[0], pkg, ignore=shutil.ignore_patterns('__pycache__'))
+        for d in mpi4py.__path__[1:]:
+            shutil.copytree(d, pkg, dirs_exist_ok=True)
+        shutil.copy(so, os.path.join(pkg, 'MPI.so'))
+        code = ('import mpi4py; mpi4py.profile("mpiprof"); from mpi4py import MPI; '
+                '[MPI.COMM_WORLD.Barrier() for i in range(3)]')
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(('PMI_', 'MPI_LOCAL', 'PYTHON_MPI'))}  # a singleton
+        out = subprocess.run([mpitest.PYTHON, '-c', code], capture_output=True, text=True,
+                             timeout=60, env=dict(env, PYTHONPATH=tmp))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn('mpiprof: 1 process,', out.stderr)
+        self.assertRegex(out.stderr, r'\nMPI_Barrier +3 ')
 
 
 @unittest.skipUnless('mpi4py.MPI' in sys.builtin_module_names,
@@ -131,7 +199,7 @@ class TestBuiltinFinder(unittest.TestCase):
 
     def test_module_is_builtin(self):
         self.assertEqual(MPI.__spec__.origin, 'built-in')
-        self.assertIs(MPI.__spec__.loader, importlib.machinery.BuiltinImporter)
+        self.assertTrue(issubclass(MPI.__spec__.loader, importlib.machinery.BuiltinImporter))
         self.assertIs(mpi4py.MPI, MPI)
 
     def test_finder_first(self):

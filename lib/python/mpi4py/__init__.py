@@ -43,6 +43,8 @@ def _rc_parse(name, text):
     """
     choices = _RC_CHOICES[name]
     value = text.strip().lower()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in '\'"':
+        value = value[1:-1]  # a Python string literal, as mpi4py's -rc takes
     if choices is not None:
         if value in choices:
             return value
@@ -122,100 +124,176 @@ def get_include():
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), 'include')
 
 
+def _package_files(name):
+    """The paths of `name` in the package directories (__path__: under
+    python-mpi's build tree, the sources and what the build made)."""
+    return [os.path.join(d, name) for d in __path__]
+
+
 def get_config():
     """Return a dict describing the MPI installation mpi4py was built with.
 
-    The build may install a file ``mpi.cfg`` (INI syntax, section
-    ``[mpi]``) next to this module; its entries are returned as they are.
-    Without it, the MPI compiler wrappers found on PATH are reported.
+    It is the ``[mpi]`` section of ``mpi.cfg``, written by configure and
+    installed next to ``MPI.so``: the MPI compiler wrapper (``mpicc``)
+    and ``mpiexec`` of the build.
     """
     import configparser
-    import shutil
-    cfgfile = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           'mpi.cfg')
     parser = configparser.ConfigParser()
-    if parser.read(cfgfile) and parser.has_section('mpi'):
-        return dict(parser.items('mpi'))
-    config = {}
-    for wrapper in ('mpicc', 'mpicxx', 'mpifort', 'mpiexec'):
-        path = shutil.which(wrapper)
-        if path is not None:
-            config[wrapper] = path
-    return config
+    parser.read(_package_files('mpi.cfg'))
+    return dict(parser.items('mpi')) if parser.has_section('mpi') else {}
+
+
+def _python_mpi_version():
+    """The version of python-mpi this package belongs to (from mpi.cfg)."""
+    import configparser
+    parser = configparser.ConfigParser()
+    parser.read(_package_files('mpi.cfg'))
+    return parser.get('python-mpi', 'version', fallback='unknown')
 
 
 # Profiling libraries loaded by profile(), in the order of the calls.
 _profile_libraries = []
 
-# Environment variables naming the log file prefix of known tools.
+# Environment variables naming the log file (prefix) of known profilers.
 _PROFILE_LOGFILE_ENV = {
     'mpe': 'MPE_LOGFILE_PREFIX',
     'vt': 'VT_FILE_PREFIX',
+    'mpiprof': 'MPIPROF_OUTPUT',
 }
 
 
-def profile(name, *, path=None, logfile=None):
-    """Load the MPI profiling library ``lib<name>.so``.
-
-    The library is looked up in the directories `path` (a string or a
-    list of strings) or, when `path` is None, with the system's library
-    search (ctypes.util.find_library).  It is loaded with RTLD_GLOBAL so
-    that its MPI_* symbols take precedence for libraries loaded later.
-    `logfile` sets the log file prefix of tools that take one through
-    the environment (MPE, VampirTrace).
-
-    It must be called before ``mpi4py.MPI`` is imported; afterwards the
-    MPI library is already bound and a RuntimeWarning is issued.  Note
-    that under ``python-mpi`` the MPI library is linked into the
-    interpreter, so profiling libraries are best preloaded through
-    LD_PRELOAD there.
-    """
-    import ctypes
+def _find_profiler(name, path):
+    """The file of profiling library `name`: lib<name>.so in the
+    directories of `path`, else (path None) in the package's lib-pmpi
+    directory, else through the system's library search."""
     import ctypes.util
+    if path is None:
+        dirs = [os.path.dirname(f) for f in _package_files('lib-pmpi/x')]
+    elif isinstance(path, (str, os.PathLike)):
+        dirs = os.fspath(path).split(os.pathsep)
+    else:
+        dirs = [os.fspath(d) for d in path]
+    for d in dirs:
+        filename = os.path.join(d, f'lib{name}.so')
+        if os.path.isfile(filename):
+            return filename
+    return ctypes.util.find_library(name) if path is None else None
+
+
+def _loaded(filename):
+    """Whether the shared library `filename` is already in the process."""
+    import ctypes
+    try:
+        ctypes.CDLL(filename, mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+    except OSError:
+        return False
+    return True
+
+
+def profile(name, *, path=None, logfile=None):
+    """Use the MPI profiling (PMPI) library ``lib<name>.so``.
+
+    The library is looked up in the directories `path` (a directory, a
+    list of them, or a string of them separated by os.pathsep) or, when
+    `path` is None, in the package's ``lib-pmpi`` directory (python-mpi
+    installs its own profiler there: ``profile('mpiprof')`` counts calls
+    and time per MPI function and prints a table at MPI_Finalize), then
+    with the system's library search.  ValueError if it is not found.
+    `logfile` names the log file (prefix) of tools that take one through
+    the environment (mpiprof, MPE, VampirTrace).
+
+    Under a plain Python the library is loaded with RTLD_GLOBAL, which
+    must happen before ``mpi4py.MPI`` is imported (else RuntimeWarning).
+    Under python-mpi, MPI is linked into the interpreter and initialized
+    before Python starts: only a preloaded library works, as
+    ``python-mpi -m mpi4py --profile NAME`` does; otherwise a
+    RuntimeWarning says so.  Returns the library's file name.
+    """
     import warnings
     if not isinstance(name, str) or not name:
         raise ValueError(f'invalid profiling library name {name!r}')
-    if path is None:
-        filename = ctypes.util.find_library(name)
-    else:
-        dirs = [path] if isinstance(path, str) else list(path)
-        candidates = [os.path.join(d, f'lib{name}.so') for d in dirs]
-        filename = next((c for c in candidates if os.path.isfile(c)), None)
+    filename = _find_profiler(name, path)
     if filename is None:
-        where = 'the system library path' if path is None else repr(path)
-        raise ValueError(f'profiling library lib{name}.so not found '
-                         f'in {where}')
-    if f'{__name__}.MPI' in sys.modules:
-        warnings.warn(f'profile({name!r}) called after mpi4py.MPI was '
-                      f'imported: MPI calls will not be profiled',
-                      RuntimeWarning, stacklevel=2)
+        raise ValueError(f'profiler {name!r} not found (lib{name}.so)')
     if logfile is not None and name in _PROFILE_LOGFILE_ENV:
         os.environ[_PROFILE_LOGFILE_ENV[name]] = logfile
-    ctypes.CDLL(filename, mode=ctypes.RTLD_GLOBAL)
+    if f'{__name__}.MPI' in sys.builtin_module_names:
+        if not _loaded(filename):
+            warnings.warn(f'profile({name!r}) cannot take effect: python-mpi '
+                          f'has MPI linked in; run "python-mpi -m {__name__} '
+                          f'--profile {name}" instead', RuntimeWarning,
+                          stacklevel=2)
+            return filename
+    else:
+        import ctypes
+        if f'{__name__}.MPI' in sys.modules:
+            warnings.warn(f'profile({name!r}) called after mpi4py.MPI was '
+                          f'imported: MPI calls will not be profiled',
+                          RuntimeWarning, stacklevel=2)
+        ctypes.CDLL(filename, mode=ctypes.RTLD_GLOBAL)
     _profile_libraries.append(filename)
     return filename
 
 
-class _BuiltinMPIFinder:
-    """Import hook for a built-in ``mpi4py.MPI`` (the python-mpi launcher).
+def _check_rc_applied(MPI):
+    """Under python-mpi: say in one line which rc settings MPI could not
+    follow, having been initialized before Python started."""
+    late = []
+    if not rc.initialize:
+        late.append('initialize=False')
+    if rc.finalize is False:
+        late.append('finalize=False')
+    wanted = rc.thread_level if rc.threads else 'single'
+    levels = ('single', 'funneled', 'serialized', 'multiple')
+    provided = [getattr(MPI, f'THREAD_{n.upper()}') for n in levels].index(
+        MPI.Query_thread())
+    if wanted in levels and wanted != levels[provided]:
+        late.append(f'thread_level={rc.thread_level!r}' if rc.threads
+                    else 'threads=False')
+    if late:
+        sys.stderr.write(
+            f'python-mpi: warning: mpi4py.rc {", ".join(late)} ignored: MPI '
+            f'was initialized (thread level {levels[provided]!r}) before '
+            f'Python started; use MPI4PY_RC_THREAD_LEVEL, MPI4PY_RC_THREADS '
+            f'or "-m mpi4py -rc"\n')
+        sys.stderr.flush()
 
-    The launcher registers ``mpi4py.MPI`` in the table of built-in
-    modules, but the regular import system only looks up built-ins for
-    top-level names: for a submodule it searches the package directory.
-    This finder, first on sys.meta_path, asks the built-in importer for
-    the dotted name directly, so the compiled-in module wins over any
-    MPI*.so file that may also be in the package directory.
-    """
 
-    @staticmethod
-    def find_spec(fullname, path=None, target=None):
-        if fullname == f'{__name__}.MPI':
-            from importlib.machinery import BuiltinImporter
-            return BuiltinImporter.find_spec(fullname)
-        return None
+if f'{__name__}.MPI' in sys.builtin_module_names:
+    from importlib.machinery import BuiltinImporter as _BuiltinImporter
 
+    class _BuiltinMPILoader(_BuiltinImporter):
+        """The built-in importer, then a check that MPI follows mpi4py.rc
+        where python-mpi initialized it (PYTHON_MPI_RANK is the pid of the
+        process whose launcher did; in a helper child started by a rank,
+        the module initializes MPI itself, following rc)."""
 
-if (f'{__name__}.MPI' in sys.builtin_module_names
-        and not any(getattr(finder, '__name__', '') == '_BuiltinMPIFinder'
-                    for finder in sys.meta_path)):
-    sys.meta_path.insert(0, _BuiltinMPIFinder)
+        @staticmethod
+        def exec_module(module):
+            _BuiltinImporter.exec_module(module)
+            if os.environ.get('PYTHON_MPI_RANK') == str(os.getpid()):
+                _check_rc_applied(module)
+
+    class _BuiltinMPIFinder:
+        """Import hook for a built-in ``mpi4py.MPI`` (python-mpi).
+
+        The launcher registers ``mpi4py.MPI`` in the table of built-in
+        modules, but the regular import system only looks up built-ins
+        for top-level names: for a submodule it searches the package
+        directory.  This finder, first on sys.meta_path, asks the built-in
+        importer for the dotted name directly, so the compiled-in module
+        wins over any MPI*.so file that may also be in the package
+        directory.
+        """
+
+        @staticmethod
+        def find_spec(fullname, path=None, target=None):
+            if fullname != f'{__name__}.MPI':
+                return None
+            spec = _BuiltinMPILoader.find_spec(fullname)
+            spec.loader = _BuiltinMPILoader
+            return spec
+
+    if not any(getattr(finder, '__name__', '') == '_BuiltinMPIFinder'
+               for finder in sys.meta_path):
+        sys.meta_path.insert(0, _BuiltinMPIFinder)

@@ -173,16 +173,31 @@ _COMMANDS = {
 def main(args=None):
     """Entry point of ``python -m mpi4py.bench``; `args` defaults to
     sys.argv[1:].  Runs the command on MPI.COMM_WORLD."""
+    # No abbreviated options: python-mpi reads the thread options before
+    # MPI_Init_thread, by their full names.
     parser = argparse.ArgumentParser(
-        prog=f'{__spec__.name}',
+        prog=f'{__spec__.name}', allow_abbrev=False,
         description='Small MPI benchmarks and checks.',
         epilog=f'"{__spec__.name} <command> --help" shows the options '
                f'of a command.')
+    parser.add_argument('--threads', action='store_true', dest='threads',
+                        default=None,
+                        help='initialize MPI with thread support')
+    parser.add_argument('--no-threads', action='store_false', dest='threads',
+                        help='initialize MPI without thread support')
+    parser.add_argument('--thread-level', dest='thread_level',
+                        choices=('single', 'funneled', 'serialized', 'multiple'),
+                        help='initialize MPI with this thread support level')
     parser.add_argument('command', choices=sorted(_COMMANDS),
                         help='the benchmark to run')
     parser.add_argument('args', nargs=argparse.REMAINDER,
                         help='options of the command')
     options = parser.parse_args(args)
+    from . import rc
+    if options.threads is not None:
+        rc.threads = options.threads
+    if options.thread_level is not None:
+        rc.thread_level = options.thread_level
     from . import MPI
     _COMMANDS[options.command](MPI.COMM_WORLD, options.args)
 

@@ -34,8 +34,15 @@ Run Python code under MPI; an unhandled exception aborts the whole job.
 options:
   -h, --help                 show this help message and exit
   --version                  show the mpi4py version and exit
+  --prefix                   show the mpi4py package directory and exit
+  --mpi-std-version          show the MPI standard version and exit
+  --mpi-lib-version          show the MPI library version and exit
   -rc <key=value,...>        set mpi4py.rc options before MPI is initialized
-                             (e.g. -rc thread_level=serialized)"""
+                             (e.g. -rc thread_level=serialized)
+  -p, --profile <name>       profile MPI calls with the PMPI library <name>
+                             (python-mpi's own: mpiprof, a table of calls and
+                             times per MPI function at exit)
+  --mpe, --vt                profile with MPE, VampirTrace"""
 
 
 def _prog():
@@ -70,46 +77,83 @@ def _set_rc(text):
             _usage_error(f'-rc: {exc}')
 
 
+def _show(what):
+    """--version, --prefix, --mpi-std-version, --mpi-lib-version."""
+    from . import __version__, _python_mpi_version
+    if what == 'version':
+        text = f'mpi4py {__version__} (python-mpi {_python_mpi_version()})'
+    elif what == 'prefix':
+        text = os.path.dirname(os.path.abspath(__spec__.origin))
+    else:
+        from . import MPI
+        text = ('MPI {}.{}'.format(*MPI.Get_version()) if what == 'mpi-std-version'
+                else MPI.Get_library_version().rstrip())
+    sys.stdout.write(text + '\n')
+    raise SystemExit(0)
+
+
+# Options without a value: what they do.
+_FLAGS = {
+    '-h': 'help', '--help': 'help',
+    '--version': 'version', '--prefix': 'prefix',
+    '--mpi-std-version': 'mpi-std-version', '--mpi-lib-version': 'mpi-lib-version',
+    '--mpe': 'mpe', '--vt': 'vt',
+}
+
+# Options with a value (given next, or as --name=value).
+_VALUED = {'-rc': 'rc', '--rc': 'rc', '-p': 'profile', '--profile': 'profile'}
+
+
 def _parse_args(args):
-    """Return (kind, target, argv) from the command line arguments.
+    """Return (kind, target, argv, profile) from the command line arguments.
 
     kind is 'path', 'module', 'command' or 'stdin'; argv becomes sys.argv
-    of the code that is run.  Options after the target belong to it.
+    of the code that is run; profile is the PMPI library to use, or None.
+    Options after the target belong to it.  -rc options are applied.
     """
     args = list(args)
+    profile = None
     while args:
         arg = args.pop(0)
-        if arg in ('-h', '--help'):
-            sys.stdout.write(_USAGE.format(prog=_prog()) + '\n' + _HELP + '\n')
-            raise SystemExit(0)
-        if arg == '--version':
-            from . import __version__
-            sys.stdout.write(f'mpi4py {__version__}\n')
-            raise SystemExit(0)
-        if arg == '-rc' or arg.startswith('--rc'):
-            if arg.startswith('--rc='):
-                value = arg[len('--rc='):]
-            elif args:
-                value = args.pop(0)
+        name, eq, value = arg.partition('=')
+        if not name.startswith('--') and (f'-{name}' in _FLAGS or f'-{name}' in _VALUED):
+            arg, name = f'-{arg}', f'-{name}'  # mpi4py also takes -version, -profile...
+        if arg in _FLAGS:
+            what = _FLAGS[arg]
+            if what == 'help':
+                sys.stdout.write(_USAGE.format(prog=_prog()) + '\n' + _HELP + '\n')
+                raise SystemExit(0)
+            if what in ('mpe', 'vt'):
+                profile = what
             else:
-                _usage_error(f'argument {arg} requires a value')
-            _set_rc(value)
+                _show(what)
+        elif arg in _VALUED or (eq and name.startswith('--') and name in _VALUED):
+            if not eq:
+                if not args:
+                    _usage_error(f'argument {arg} requires a value')
+                value = args.pop(0)
+            if _VALUED[name] == 'rc':
+                _set_rc(value)
+            elif not value:
+                _usage_error(f'argument {name}: empty profiler name')
+            else:
+                profile = value
         elif arg in ('-m', '-c'):
             if not args:
                 _usage_error(f'argument {arg} requires a value')
             target = args.pop(0)
             if arg == '-m':
-                return 'module', target, [target] + args
-            return 'command', target, ['-c'] + args
+                return 'module', target, [target] + args, profile
+            return 'command', target, ['-c'] + args, profile
         elif arg.startswith('-m') or arg.startswith('-c'):
             # Python's own spelling: -mmod, -c'code'
-            return _parse_args([arg[:2], arg[2:]] + args)
+            return _parse_args([arg[:2], arg[2:]] + args)[:3] + (profile,)
         elif arg == '-':
-            return 'stdin', None, ['-'] + args
+            return 'stdin', None, ['-'] + args, profile
         elif arg.startswith('-'):
             _usage_error(f'unknown option {arg}')
         else:
-            return 'path', arg, [arg] + args
+            return 'path', arg, [arg] + args, profile
     _usage_error('no Python code to run (give a file, -m, -c or -)')
 
 
@@ -130,11 +174,15 @@ def run_command_line(args=None):
     """Run Python code as given by a python-like command line.
 
     `args` defaults to sys.argv[1:].  mpi4py.MPI is imported (which
-    initializes MPI) after the -rc options are applied and before the
-    code runs.  Exceptions raised by the code propagate to the caller.
+    initializes MPI) after the -rc and profiling options are applied and
+    before the code runs.  Exceptions raised by the code propagate to the
+    caller.
     """
     import runpy
-    kind, target, argv = _parse_args(sys.argv[1:] if args is None else args)
+    kind, target, argv, profile = _parse_args(sys.argv[1:] if args is None else args)
+    if profile is not None:
+        from . import profile as use_profiler
+        use_profiler(profile)
     from . import MPI  # noqa: F401  (initialize MPI with the rc options)
     if kind == 'path':
         # Like python: the script's directory comes first on sys.path
