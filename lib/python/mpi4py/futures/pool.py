@@ -1,4 +1,4 @@
-"""Executors running tasks in MPI processes."""
+"""Executors running tasks in MPI processes (or threads)."""
 
 import concurrent.futures
 import itertools
@@ -6,10 +6,12 @@ import sys
 import threading
 import time
 
-from . import _core
+from . import _lib
 
-_SETUP_OPTIONS = ('python_exe', 'python_args', 'mpi_info', 'globals',
-                  'main', 'path', 'wdir', 'env')
+# Keyword options of MPIPoolExecutor besides max_workers and initializer.
+_SPAWN_OPTIONS = ('python_exe', 'python_args', 'mpi_info')
+_SETUP_OPTIONS = ('globals', 'main', 'path', 'wdir', 'env')
+_OTHER_OPTIONS = ('service', 'backoff')
 
 
 class MPIPoolExecutor(concurrent.futures.Executor):
@@ -19,58 +21,69 @@ class MPIPoolExecutor(concurrent.futures.Executor):
     Workers are spawned (MPI_Comm_spawn) on the first submission or on
     bootup(); their number is `max_workers`, else MPI4PY_MAX_WORKERS,
     else the MPI universe size minus the size of MPI_COMM_WORLD, else 1.
-    Under ``python -m mpi4py.futures`` all executors share the processes
-    of MPI_COMM_WORLD instead, and `max_workers` and the spawn options
-    are not used.
+    With `service` (a published service name, or a (host, port) address)
+    the workers are the processes of a running ``mpi4py.futures.server``
+    instead.  Under ``python -m mpi4py.futures`` all executors share the
+    processes of MPI_COMM_WORLD (at one process: threads of their own),
+    and `max_workers` and the spawn options are not used.
 
-    Keyword options: python_exe, python_args, mpi_info (for spawning),
-    globals, main, path, wdir, env (for preparing the workers).
+    Keyword options: python_exe, python_args, mpi_info (spawning or
+    connecting), globals, main, path, wdir, env (preparing the workers),
+    service, backoff (longest sleep between polls, in seconds).
     """
 
     Future = concurrent.futures.Future
 
     def __init__(self, max_workers=None, initializer=None, initargs=(),
                  **kwargs):
-        if max_workers is not None and max_workers <= 0:
-            raise ValueError('max_workers must be greater than 0')
+        if max_workers is not None:
+            max_workers = int(max_workers)
+            if max_workers <= 0:
+                raise ValueError('max_workers must be greater than 0')
         if initializer is not None and not callable(initializer):
             raise TypeError('initializer must be a callable')
-        unknown = set(kwargs) - set(_SETUP_OPTIONS)
+        unknown = (set(kwargs) - set(_SPAWN_OPTIONS) - set(_SETUP_OPTIONS)
+                   - set(_OTHER_OPTIONS))
         if unknown:
             raise TypeError(f'unexpected options: {", ".join(sorted(unknown))}')
-        main = _core.main_info() if kwargs.get('main', True) else None
-        setup = (main, initializer, tuple(initargs),
-                 list(kwargs.get('path', ())), kwargs.get('wdir'),
-                 dict(kwargs.get('env', {})), dict(kwargs.get('globals', {})))
+        main = _lib.main_info() if kwargs.get('main', True) else None
+        self._client = _lib.Client(
+            main, initializer, tuple(initargs),
+            list(kwargs.get('path') or ()), kwargs.get('wdir'),
+            dict(kwargs.get('env') or {}), dict(kwargs.get('globals') or {}))
         # Tasks and results may refer to the main module by either name.
         if '__main__' in sys.modules:
             sys.modules.setdefault('__worker__', sys.modules['__main__'])
-        self._client = _core.Client(setup)
         self._max_workers = max_workers
-        self._spawn_options = {key: kwargs[key] for key in
-                               ('python_exe', 'python_args', 'mpi_info')
-                               if key in kwargs}
+        self._options = {key: kwargs[key] for key in
+                         _SPAWN_OPTIONS + _OTHER_OPTIONS if key in kwargs}
         self._lock = threading.Lock()
         self._pool = None
-        self._owns_pool = False
         self._shutdown = False
 
+    def _make_pool(self):
+        """The pool for this executor (called once, on first use)."""
+        if _lib.SharedPool is not None:
+            return _lib.SharedPool(self)
+        options = dict(self._options)
+        if 'service' in options:
+            return _lib.service_pool(options.pop('service'),
+                                     options.get('mpi_info'),
+                                     options.get('backoff', _lib.BACKOFF))
+        options.pop('service', None)
+        return _lib.spawn_pool(self._max_workers, **options)
+
     def _start(self):
-        """Get a pool (call with self._lock held)."""
+        """Get the pool (call with self._lock held)."""
         if self._shutdown:
             raise RuntimeError('cannot schedule new futures after shutdown')
         if self._pool is None:
-            if _core.shared_pool is not None:
-                self._pool = _core.shared_pool
-            else:
-                workers = self._max_workers or _core.default_max_workers()
-                self._pool = _core.spawn_pool(workers, **self._spawn_options)
-                self._owns_pool = True
+            self._pool = self._make_pool()
         return self._pool
 
     def bootup(self, wait=True):
-        """Start the worker processes now; if `wait`, until they are
-        ready (raises BrokenExecutor if they could not be started)."""
+        """Start the workers now; if `wait`, until they are ready (raises
+        BrokenExecutor if they could not be started)."""
         with self._lock:
             pool = self._start()
         if wait:
@@ -82,8 +95,8 @@ class MPIPoolExecutor(concurrent.futures.Executor):
         with self._lock:
             pool = self._start()
             future = self.Future()
-            pool.submit(_core.WorkItem(future, self._client,
-                                       (fn, args, kwargs)))
+            pool.submit(_lib.WorkItem(future, self._client,
+                                      (fn, args, kwargs)))
         return future
 
     def map(self, fn, *iterables, timeout=None, chunksize=1, unordered=False):
@@ -110,7 +123,7 @@ class MPIPoolExecutor(concurrent.futures.Executor):
             items = iter(iterable)
             chunks = iter(lambda: list(itertools.islice(items, chunksize)),
                           [])
-            futures = [self.submit(_core.starmap_chunk, fn, chunk)
+            futures = [self.submit(_lib.starmap_chunk, fn, chunk)
                        for chunk in chunks]
         return _results(futures, end, unordered, chunksize > 1)
 
@@ -127,10 +140,7 @@ class MPIPoolExecutor(concurrent.futures.Executor):
             return
         if cancel_futures:
             pool.cancel(self._client)
-        if self._owns_pool:
-            pool.stop(wait)
-        elif wait:
-            concurrent.futures.wait(list(self._client.futures))
+        pool.release(self._client, wait)
 
 
 def _results(futures, end, unordered, chunked):
@@ -153,11 +163,21 @@ def _results(futures, end, unordered, chunked):
 
 
 class ThreadPoolExecutor(MPIPoolExecutor):
-    """MPIPoolExecutor under the name of concurrent.futures' executor."""
+    """MPIPoolExecutor whose workers are `max_workers` (default 1)
+    threads of this process."""
+
+    def _make_pool(self):
+        return _lib.ThreadPool(self._client, self._max_workers or 1)
 
 
 class ProcessPoolExecutor(MPIPoolExecutor):
-    """MPIPoolExecutor under the name of concurrent.futures' executor."""
+    """MPIPoolExecutor that always spawns its workers (even under
+    ``python -m mpi4py.futures``)."""
+
+    def _make_pool(self):
+        options = {key: self._options[key] for key in _SPAWN_OPTIONS
+                   if key in self._options}
+        return _lib.spawn_pool(self._max_workers, **options)
 
 
 class MPICommExecutor:
@@ -171,10 +191,12 @@ class MPICommExecutor:
     It is collective over `comm` (default: MPI.COMM_WORLD).  At rank
     `root` the target is an MPIPoolExecutor using the other processes;
     those serve its tasks while entering the block and then get None.
-    With a communicator of size one the master gets a
-    concurrent.futures.ThreadPoolExecutor with a single thread.
+    With a communicator of one process, the executor runs the tasks in
+    a thread of that process (`max_workers` threads if given).  Under
+    ``python -m mpi4py.futures`` (where only the master runs the
+    program) the executor uses the shared pool of that command.
     Keyword options are those of MPIPoolExecutor that prepare workers;
-    the main module is not re-run (the workers run the same program).
+    the main module is not re-run by workers that run the same program.
     """
 
     def __init__(self, comm=None, root=0, **kwargs):
@@ -187,32 +209,43 @@ class MPICommExecutor:
             raise ValueError(f'root rank {root} out of range')
         self._comm = comm
         self._root = root
-        self._options = dict(kwargs, main=False)
+        self._options = kwargs
         self._executor = None
 
     def __enter__(self):
         if self._executor is not None:
             raise RuntimeError('MPICommExecutor is not reentrant')
         comm, root = self._comm, self._root
-        if comm.Get_size() == 1:
-            self._executor = concurrent.futures.ThreadPoolExecutor(1)
-            return self._executor
-        intercomm = _core.split(comm, root)
-        if comm.Get_rank() != root:
-            try:
-                _core.serve(intercomm)
-            finally:
-                intercomm.Free()
-            return None
-        executor = MPIPoolExecutor(**self._options)
-        executor._pool = _core.Pool(lambda: intercomm,
-                                    lambda comm: comm.Free())
-        executor._owns_pool = True
+        if _lib.SharedPool is None and comm.Get_size() > 1:
+            intercomm = _lib.split(comm, root)
+            if comm.Get_rank() != root:
+                try:
+                    _lib.serve(intercomm)
+                finally:
+                    intercomm.Free()
+                return None
+        options = self._options
+        if _lib.SharedPool is None:
+            # The workers run this same program: no main module to import.
+            options = dict(options, main=False)
+        executor = MPIPoolExecutor(**options)
+        if _lib.SharedPool is not None:
+            executor._pool = _lib.SharedPool(executor)
+        elif comm.Get_size() == 1:
+            executor._pool = _lib.ThreadPool(executor._client,
+                                             executor._max_workers or 1)
+        else:
+            executor._pool = _lib.ProcessPool(
+                lambda: intercomm, lambda comm: comm.Free(),
+                backoff=options.get('backoff', _lib.BACKOFF))
         self._executor = executor
         return executor
 
-    def __exit__(self, *args):
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+    def __exit__(self, *exc_info):
+        executor, self._executor = self._executor, None
+        if executor is None:
+            # A worker: its part of the block is over (as in mpi4py, an
+            # exception raised there is not propagated).
+            return True
+        executor.shutdown(wait=True)
         return False
