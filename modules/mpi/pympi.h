@@ -311,6 +311,7 @@ int pympi_init_pickle(PyObject *m);
 int pympi_init_win(PyObject *m);
 int pympi_init_file(PyObject *m);
 int pympi_init_dynproc(PyObject *m);
+int pympi_init_capi(PyObject *m);      /* capi.c: __pyx_capi__, last (needs every type) */
 extern PyMethodDef pympi_module_methods[];    /* module.c */
 
 /* Add a constant handle object to the module: steals `obj`. */
