@@ -1,5 +1,6 @@
 # Shared by ./setup and ./check. Idempotent: installs only missing packages, configures only once.
-PACKAGES="mpich libmpich-dev python3-dev python3-numpy autoconf automake libtool cmake pkg-config make gcc valgrind"
+# g++, cython3, swig, gfortran, python3-setuptools (numpy.f2py), python3-cffi: tests/test_capi.py
+PACKAGES="mpich libmpich-dev python3-dev python3-numpy autoconf automake libtool cmake pkg-config make gcc valgrind g++ cython3 swig gfortran python3-setuptools python3-cffi"
 
 install_packages() {
     missing=""

@@ -21,7 +21,7 @@ def package_files():
     for root, dirs, files in os.walk(PKG_SRC):
         dirs[:] = [d for d in dirs if d != '__pycache__']
         for f in files:
-            if f.endswith(('.py', '.h', '.pxd')) or f == 'py.typed':
+            if f.endswith(('.py', '.h', '.i', '.pxd')) or f == 'py.typed':
                 out.append(os.path.relpath(os.path.join(root, f), PKG_SRC))
     return sorted(out)
 
@@ -55,6 +55,7 @@ class TestDestdir(unittest.TestCase):
         self.assertTrue(os.access(exe, os.X_OK))
         pkg = os.path.dirname(find_one(tmp, '/mpi4py/__init__.py'))
         self.assertTrue(os.path.isfile(os.path.join(pkg, 'MPI.so')))
+        self.assertFalse(os.path.exists(os.path.join(pkg, 'MPI.la')))  # libtool's, of no use there
         for rel in package_files():
             self.assertTrue(os.path.isfile(os.path.join(pkg, rel)), rel)
         self.assertIn(os.path.join('include', 'mpi4py', 'mpi4py.h'), package_files())

@@ -92,12 +92,6 @@ static int comm_notnull(PyObject *self)
 }
 #define NOTNULL(self) if (comm_notnull(self) < 0) return NULL
 
-static void comm_dealloc(PyMPICommObject *self)
-{
-    Py_XDECREF(self->locks);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
 static PyObject *comm_Get_rank(PyObject *self, PyObject *u)
 {
     int rank = MPI_UNDEFINED;
@@ -671,7 +665,6 @@ static PyMethodDef comm_module_methods[] = {
 PyTypeObject PyMPIComm_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI.Comm",
     .tp_basicsize = sizeof(PyMPICommObject),
-    .tp_dealloc = (destructor)comm_dealloc,
     .tp_doc = "Communicator: a group of processes and a communication context."};
 
 #define SUBCLASS(var, name, doc)                                                 \

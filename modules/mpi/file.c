@@ -7,14 +7,10 @@
  * The thirty data-access methods are generated from one table of macros below: explicit offsets
  * (_at), individual file pointer (plain) and shared file pointer (_shared/_ordered); blocking,
  * non-blocking (I..., a Request keeping the buffer alive) and split collective (_begin/_end: the
- * buffer is kept pinned by the File object from _begin to _end). Blocking calls release the GIL.
+ * buffer is kept pinned from _begin to _end, in a table keyed by the file handle: mpi4py 3.1's
+ * object layout has no field for it). Blocking calls release the GIL.
  * Files opened here get MPI_ERRORS_RETURN explicitly (MPI's default for files already). */
 #include "pympi.h"
-
-typedef struct {
-    PyMPIFileObject base;
-    PyObject *ob_split; /* pinned buffer of a pending split collective, or NULL */
-} FileObject;
 
 PYMPI_DEFINE_KIND(File, MPI_File, MPI_FILE_NULL, MPI_File);
 
@@ -22,11 +18,21 @@ PYMPI_DEFINE_KIND(File, MPI_File, MPI_FILE_NULL, MPI_File);
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 #define CLASSKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS | METH_CLASS
 
-static void file_dealloc(FileObject *self)
+/* Pinned buffers of pending split collectives: {file handle: buffer}. The entry goes at _end or
+ * Close(); dropping the File object (never closed here: collective) leaves it pinned. */
+static PyObject *split_bufs;
+
+/* Keep `keep` (stolen) for the split collective of fh, or with keep NULL release it. 0/-1. */
+static int split_keep(MPI_File fh, PyObject *keep)
 {
-    /* Never MPI_File_close here (collective). A pending split collective keeps its buffer. */
-    if (self->base.ob_mpi == MPI_FILE_NULL || !pympi_mpi_active()) Py_XDECREF(self->ob_split);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    PyObject *key = PyBytes_FromStringAndSize((const char *)&fh, sizeof(fh)); /* the handle's bytes */
+    if (!key) { Py_XDECREF(keep); return -1; }
+    int rc = 0;
+    if (keep) rc = PyDict_SetItem(split_bufs, key, keep);
+    else if (PyDict_DelItem(split_bufs, key) < 0) PyErr_Clear(); /* none pending */
+    Py_DECREF(key);
+    Py_XDECREF(keep);
+    return rc;
 }
 
 static int file_check(PyObject *self)
@@ -63,12 +69,13 @@ static PyObject *file_Open(PyObject *cls, PyObject *const *args, Py_ssize_t narg
 
 static PyObject *file_Close(PyObject *self, PyObject *u)
 {
-    FileObject *f = (FileObject *)self;
+    PyMPIFileObject *f = (PyMPIFileObject *)self;
     int ierr;
     CHECK(self);
-    PYMPI_NOGIL(ierr = MPI_File_close(&f->base.ob_mpi));
+    MPI_File fh = f->ob_mpi;
+    PYMPI_NOGIL(ierr = MPI_File_close(&f->ob_mpi));
     if (CHKERR(ierr)) return NULL;
-    Py_CLEAR(f->ob_split);
+    split_keep(fh, NULL);
     Py_RETURN_NONE;
 }
 
@@ -350,7 +357,6 @@ static PyObject *io_begin(PyObject *self, PyObject *const *args, Py_ssize_t narg
     MPI_Offset offset = 0;
     pympi_msg m;
     int count, ierr;
-    FileObject *f = (FileObject *)self;
     CHECK(self);
     if (pympi_parse(name, at ? kw_at : kw_plain, at ? 2 : 1, args, nargs, kw, a) < 0) return NULL;
     if (at && pympi_offset(a[0], 0, &offset) < 0) return NULL;
@@ -360,8 +366,7 @@ static PyObject *io_begin(PyObject *self, PyObject *const *args, Py_ssize_t narg
     else PYMPI_NOGIL(ierr = ((begin_fn)fn)(fh, m.addr, count, m.type));
     if (CHKERR(ierr)) { pympi_msg_release(&m); return NULL; }
     PyObject *keep = pympi_msg_keep(&m);
-    if (!keep) return NULL;
-    Py_XSETREF(f->ob_split, keep);
+    if (!keep || split_keep(fh, keep) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -373,14 +378,13 @@ static PyObject *io_end(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Status *st;
     pympi_msg m;
     int count, ierr;
-    FileObject *f = (FileObject *)self;
     CHECK(self);
     if (pympi_parse(name, kwlist, 1, args, nargs, kw, a) < 0 || pympi_as_status(a[1], &st) < 0) return NULL;
     if (io_buf(a[0], write, &m, &count) < 0) return NULL;
     PYMPI_NOGIL(ierr = ((end_fn)fn)(H(self), m.addr, st));
     pympi_msg_release(&m);
     if (CHKERR(ierr)) return NULL;
-    Py_CLEAR(f->ob_split);
+    split_keep(H(self), NULL);
     Py_RETURN_NONE;
 }
 
@@ -554,8 +558,7 @@ static PyMethodDef file_methods[] = {
 
 PyTypeObject PyMPIFile_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI.File",
-    .tp_basicsize = sizeof(FileObject),
-    .tp_dealloc = (destructor)file_dealloc,
+    .tp_basicsize = sizeof(PyMPIFileObject),
     .tp_methods = file_methods,
     .tp_getset = file_getset,
     .tp_doc = "File: a file opened collectively for parallel I/O."};
@@ -683,6 +686,8 @@ static int add_const(PyObject *m, const char *name, MPI_File h)
 
 int pympi_init_file(PyObject *m)
 {
+    split_bufs = PyDict_New();
+    if (!split_bufs) return -1;
     pympi_handle_type_init(&PyMPIFile_Type, &File_kind);
     if (PyType_Ready(&PyMPIFile_Type) < 0) return -1;
     Py_INCREF(&PyMPIFile_Type);

@@ -3,7 +3,8 @@
  * A handle object is PyObject_HEAD, the MPI handle, then `unsigned flags` (pympi.h). Each family
  * registers a pympi_handle_kind describing its handle (size, NULL value, Fortran conversion);
  * from it this file provides the copy constructor Class(other), __bool__ (not the NULL handle),
- * == and != (same handle), __hash__ = None, py2f() and f2py(). */
+ * == and != (same handle), __hash__ = None, py2f(), f2py() and weak references (a class with a
+ * dealloc of its own clears them there). */
 #include "pympi.h"
 
 #define MAX_KINDS 16
@@ -106,6 +107,12 @@ PyObject *pympi_handle_f2py(PyObject *cls, PyObject *arg)
 
 static PyNumberMethods handle_as_number = {.nb_bool = handle_bool};
 
+static void handle_dealloc(PyObject *self)
+{
+    PyObject_ClearWeakRefs(self);
+    Py_TYPE(self)->tp_free(self);
+}
+
 void pympi_handle_type_init(PyTypeObject *tp, const pympi_handle_kind *kind)
 {
     if (nkinds < MAX_KINDS) {
@@ -113,6 +120,8 @@ void pympi_handle_type_init(PyTypeObject *tp, const pympi_handle_kind *kind)
         kinds[nkinds].kind = kind;
         nkinds++;
     }
+    tp->tp_weaklistoffset = (Py_ssize_t)kind->weakref;
+    if (!tp->tp_dealloc) tp->tp_dealloc = handle_dealloc;
     if (!tp->tp_new) tp->tp_new = handle_tp_new;
     if (!tp->tp_as_number) tp->tp_as_number = &handle_as_number;
     if (!tp->tp_richcompare) tp->tp_richcompare = handle_richcompare;

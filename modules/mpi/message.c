@@ -1,7 +1,8 @@
 /* message.c: MPI.Message (matched probe): Probe/Iprobe, Recv/Irecv and the object versions.
  *
- * A Message remembers the byte count of the message it matched (from the probe status), so
- * recv()/irecv() receive a pickle into a buffer of exactly the right size. */
+ * A Message remembers the byte count of the message it matched (from the probe status), as an
+ * int in ob_buf (mpi4py 3.1's layout has no other field), so recv()/irecv() receive a pickle
+ * into a buffer of exactly the right size. */
 #include "pympi.h"
 
 PYMPI_DEFINE_KIND(Message, MPI_Message, MPI_MESSAGE_NULL, MPI_Message);
@@ -24,7 +25,6 @@ PyObject *pympi_message_new(MPI_Message msg, PyObject *buf)
     PyObject *o = pympi_handle_new(&PyMPIMessage_Type, &msg, 0);
     if (!o) { Py_XDECREF(buf); return NULL; }
     MSG(o)->ob_buf = buf;
-    MSG(o)->ob_count = 0;
     return o;
 }
 
@@ -41,14 +41,23 @@ PyObject *pympi_mprobe(PyTypeObject *tp, MPI_Comm comm, int source, int tag, MPI
     if (!flag) Py_RETURN_NONE;
     MPI_Count count = 0;
     if (msg != MPI_MESSAGE_NO_PROC && CHKERR(MPI_Get_count_c(st, MPI_BYTE, &count))) return NULL;
-    PyObject *o = pympi_handle_new(tp ? tp : &PyMPIMessage_Type, &msg, 0);
-    if (!o) return NULL;
-    MSG(o)->ob_count = count;
+    PyObject *n = PyLong_FromLongLong((long long)count);
+    PyObject *o = n ? pympi_handle_new(tp ? tp : &PyMPIMessage_Type, &msg, 0) : NULL;
+    if (!o) { Py_XDECREF(n); return NULL; }
+    MSG(o)->ob_buf = n;
     return o;
+}
+
+/* The byte count probe() stored (0 when the message was not matched by a probe here). */
+static MPI_Count msg_count(PyObject *self)
+{
+    PyObject *n = MSG(self)->ob_buf;
+    return n && PyLong_Check(n) ? (MPI_Count)PyLong_AsLongLong(n) : 0;
 }
 
 static void message_dealloc(PyMPIMessageObject *self)
 {
+    if (self->ob_weakref) PyObject_ClearWeakRefs((PyObject *)self);
     Py_XDECREF(self->ob_buf);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -150,14 +159,14 @@ static PyObject *message_recv(PyObject *self, PyObject *const *args, Py_ssize_t 
     MPI_Status *st;
     MPI_Message tmp;
     if (pympi_parse("recv", kwlist, 0, args, nargs, kw, a) < 0 || pympi_as_status(a[0], &st) < 0) return NULL;
-    return pympi_obj_mrecv(msg_handle(self, &tmp), MSG(self)->ob_count, MSG(self)->ob_buf, st);
+    return pympi_obj_mrecv(msg_handle(self, &tmp), msg_count(self), NULL, st);
 }
 
 static PyObject *message_irecv(PyObject *self, PyObject *unused)
 {
     MPI_Message tmp;
-    return pympi_request_objmrecv(msg_handle(self, &tmp), MSG(self)->ob_mpi == MPI_MESSAGE_NO_PROC ? 0 : MSG(self)->ob_count,
-                                  MSG(self)->ob_buf);
+    return pympi_request_objmrecv(msg_handle(self, &tmp), MSG(self)->ob_mpi == MPI_MESSAGE_NO_PROC ? 0 : msg_count(self),
+                                  NULL);
 }
 
 static PyMethodDef message_methods[] = {

@@ -301,41 +301,61 @@ static PyObject *mod_Aint_diff(PyObject *m, PyObject *const *args, Py_ssize_t na
     return PyLong_FromSsize_t(MPI_Aint_diff(a1, a2));
 }
 
-/* _sizeof / _addressof / _handleof: low-level introspection of handle objects and buffers. */
+/* _sizeof / _addressof / _handleof: the handle inside an object, for ctypes and cffi users
+ * (mpi4py 3.1's semantics). One row per class: where its handle lies and how large it is. */
+static const struct {
+    PyTypeObject *type;
+    size_t offset, size;
+} handle_classes[] = {
+#define ROW(Class, T) {&PyMPI##Class##_Type, offsetof(PyMPI##Class##Object, ob_mpi), sizeof(T)},
+    ROW(Status, MPI_Status) ROW(Datatype, MPI_Datatype) ROW(Request, MPI_Request)
+    ROW(Message, MPI_Message) ROW(Op, MPI_Op) ROW(Group, MPI_Group) ROW(Info, MPI_Info)
+    ROW(Errhandler, MPI_Errhandler) ROW(Comm, MPI_Comm) ROW(Win, MPI_Win) ROW(File, MPI_File)
+#undef ROW
+};
+#define N_HANDLE_CLASSES (sizeof(handle_classes) / sizeof(handle_classes[0]))
+
+/* The row of an instance, or of a class too when `classes`; -1 with TypeError otherwise. */
+static int handle_class(PyObject *arg, int classes, const char *fname)
+{
+    PyTypeObject *tp = classes && PyType_Check(arg) ? (PyTypeObject *)arg : Py_TYPE(arg);
+    for (size_t i = 0; i < N_HANDLE_CLASSES; i++)
+        if (PyType_IsSubtype(tp, handle_classes[i].type)) return (int)i;
+    PyErr_Format(PyExc_TypeError, "%s: unsupported type %.200s", fname, tp->tp_name);
+    return -1;
+}
+
 static PyObject *mod_sizeof(PyObject *m, PyObject *arg)
 {
-    if (PyType_Check(arg)) arg = NULL;
-    PyTypeObject *tp = arg ? Py_TYPE(arg) : NULL;
-#define SZ(T, H) if (tp && PyType_IsSubtype(tp, &T)) return PyLong_FromSize_t(sizeof(H))
-    SZ(PyMPIComm_Type, MPI_Comm); SZ(PyMPIGroup_Type, MPI_Group); SZ(PyMPIDatatype_Type, MPI_Datatype);
-    SZ(PyMPIInfo_Type, MPI_Info); SZ(PyMPIErrhandler_Type, MPI_Errhandler); SZ(PyMPIWin_Type, MPI_Win);
-    SZ(PyMPIFile_Type, MPI_File); SZ(PyMPIOp_Type, MPI_Op); SZ(PyMPIRequest_Type, MPI_Request);
-    SZ(PyMPIMessage_Type, MPI_Message); SZ(PyMPIStatus_Type, MPI_Status);
-#undef SZ
-    return PyErr_Format(PyExc_TypeError, "_sizeof: unsupported object %R", arg ? arg : Py_None);
+    int i = handle_class(arg, 1, "_sizeof");
+    return i < 0 ? NULL : PyLong_FromSize_t(handle_classes[i].size);
 }
 
 static PyObject *mod_addressof(PyObject *m, PyObject *arg)
 {
-    /* The address of the MPI handle inside the object (as C code would take &obj->ob_mpi). */
-    if (PyMPIComm_Check(arg) || PyMPIDatatype_Check(arg) || PyMPIRequest_Check(arg) ||
-        PyMPIOp_Check(arg) || PyMPIInfo_Check(arg) || PyMPIGroup_Check(arg) || PyMPIStatus_Check(arg) ||
-        PyObject_TypeCheck(arg, &PyMPIErrhandler_Type) || PyObject_TypeCheck(arg, &PyMPIWin_Type) ||
-        PyObject_TypeCheck(arg, &PyMPIFile_Type) || PyObject_TypeCheck(arg, &PyMPIMessage_Type))
-        return PyLong_FromVoidPtr((char *)arg + sizeof(PyObject));
-    return PyErr_Format(PyExc_TypeError, "_addressof: unsupported object %R", arg);
+    int i = handle_class(arg, 0, "_addressof");
+    return i < 0 ? NULL : PyLong_FromVoidPtr((char *)arg + handle_classes[i].offset);
 }
 
 static PyObject *mod_handleof(PyObject *m, PyObject *arg)
 {
-#define HV(T, O) if (PyObject_TypeCheck(arg, &T)) return PyLong_FromLongLong((long long)(intptr_t)((O *)arg)->ob_mpi)
-    HV(PyMPIComm_Type, PyMPICommObject); HV(PyMPIGroup_Type, PyMPIGroupObject);
-    HV(PyMPIDatatype_Type, PyMPIDatatypeObject); HV(PyMPIInfo_Type, PyMPIInfoObject);
-    HV(PyMPIErrhandler_Type, PyMPIErrhandlerObject); HV(PyMPIWin_Type, PyMPIWinObject);
-    HV(PyMPIFile_Type, PyMPIFileObject); HV(PyMPIOp_Type, PyMPIOpObject);
-    HV(PyMPIRequest_Type, PyMPIRequestObject); HV(PyMPIMessage_Type, PyMPIMessageObject);
-#undef HV
-    return PyErr_Format(PyExc_TypeError, "_handleof: unsupported object %R", arg);
+    /* The handle's bits as an unsigned integer of its width: what ctypes/cffi read at
+     * _addressof() as uint32/uint64. A status is a struct, not a handle. */
+    int i = handle_class(arg, 0, "_handleof");
+    if (i < 0) return NULL;
+    const char *h = (const char *)arg + handle_classes[i].offset;
+    if (handle_classes[i].type == &PyMPIStatus_Type) {
+        PyErr_SetString(PyExc_NotImplementedError, "_handleof: a Status has no handle");
+        return NULL;
+    }
+    if (handle_classes[i].size == sizeof(uint32_t)) {
+        uint32_t v;
+        memcpy(&v, h, sizeof(v));
+        return PyLong_FromUnsignedLong(v);
+    }
+    uint64_t v;
+    memcpy(&v, h, sizeof(v));
+    return PyLong_FromUnsignedLongLong(v);
 }
 
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
@@ -387,7 +407,7 @@ static const init_fn family_inits[] = {
     pympi_init_exception, pympi_init_handles, pympi_init_memory, pympi_init_status,
     pympi_init_datatype, pympi_init_op, pympi_init_info, pympi_init_errhandler, pympi_init_group,
     pympi_init_request, pympi_init_message, pympi_init_comm, pympi_init_keyval, pympi_init_pickle,
-    pympi_init_win, pympi_init_file, pympi_init_dynproc, NULL};
+    pympi_init_win, pympi_init_file, pympi_init_dynproc, pympi_init_capi, NULL};
 
 PyObject *pympi_module_create(void)
 {

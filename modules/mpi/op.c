@@ -160,6 +160,7 @@ static PyObject *op_Create(PyObject *cls, PyObject *const *args, Py_ssize_t narg
  * un-freed keeps its slot and function, so copies of the handle stay usable. */
 static void op_dealloc(PyMPIOpObject *self)
 {
+    if (self->ob_weakref) PyObject_ClearWeakRefs((PyObject *)self);
     Py_XDECREF(self->ob_func);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }

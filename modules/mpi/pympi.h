@@ -103,6 +103,7 @@ const char *pympi_str(PyObject *obj, const char *what);
  * copy constructor Class(other). One descriptor per class says how its handle looks. */
 typedef struct {
     size_t offset;          /* offsetof(Object, ob_mpi) */
+    size_t weakref;         /* offsetof(Object, ob_weakref): the type's tp_weaklistoffset */
     size_t size;            /* sizeof the handle type */
     const void *null;       /* pointer to the NULL handle value */
     MPI_Fint (*c2f)(const void *h);
@@ -115,8 +116,9 @@ typedef struct {
     static const T Fam##_null = NULLH;                                                    \
     static MPI_Fint Fam##_c2f(const void *h) { return CPREFIX##_c2f(*(const T *)h); }     \
     static void Fam##_f2c(MPI_Fint f, void *h) { *(T *)h = CPREFIX##_f2c(f); }            \
-    static const pympi_handle_kind Fam##_kind = {offsetof(PyMPI##Fam##Object, ob_mpi),    \
-                                                 sizeof(T), &Fam##_null, Fam##_c2f, Fam##_f2c}
+    static const pympi_handle_kind Fam##_kind = {                                         \
+        offsetof(PyMPI##Fam##Object, ob_mpi), offsetof(PyMPI##Fam##Object, ob_weakref),   \
+        sizeof(T), &Fam##_null, Fam##_c2f, Fam##_f2c}
 
 /* Fill the common slots of a handle type; returns 0/-1. */
 void pympi_handle_type_init(PyTypeObject *tp, const pympi_handle_kind *kind);
@@ -133,53 +135,65 @@ PyObject *pympi_handle_f2py(PyObject *cls, PyObject *arg);
  * GROUP_EMPTY), and the constant keeps its handle whatever MPI does with the copy. */
 #define PYMPI_FREE_TARGET(obj, tmp) (((obj)->flags & PYMPI_CONST) ? ((tmp) = (obj)->ob_mpi, &(tmp)) : &(obj)->ob_mpi)
 
+/* ---- object layouts --------------------------------------------------- *
+ * Binary compatibility with mpi4py 3.1: extensions compiled against its headers (C through
+ * __pyx_capi__, Cython through `cimport mpi4py.MPI`, SWIG) read these structs directly and check
+ * tp_basicsize when they import the types. So every class has exactly mpi4py 3.1's layout:
+ * PyObject_HEAD, the handle `ob_mpi`, `unsigned flags`, the weak-reference list, then the few
+ * extra fields 3.1 declares (Request/Message ob_buf, Op ob_func/ob_usrid, Win ob_mem, Grequest
+ * ob_grequest). Nothing else may be added here: state a family needs besides these lives in
+ * those fields (request.c, message.c), in MPI attributes (win.c) or in tables keyed by handle
+ * (file.c). include/mpi4py/mpi4py.h and MPI.pxd declare the same layouts for extension authors. */
 #define PYMPI_HANDLE_STRUCT(Name, T) \
     typedef struct {                 \
         PyObject_HEAD                \
         T ob_mpi;                    \
         unsigned flags;              \
+        PyObject *ob_weakref;        \
     } Name
 
-/* ---- the object families ---------------------------------------------- */
-typedef struct {
-    PyObject_HEAD
-    MPI_Comm ob_mpi;
-    unsigned flags;
-    PyObject *locks;    /* _comm_lock_table dict, or NULL */
-} PyMPICommObject;
+PYMPI_HANDLE_STRUCT(PyMPICommObject, MPI_Comm);
 PYMPI_HANDLE_STRUCT(PyMPIGroupObject, MPI_Group);
 PYMPI_HANDLE_STRUCT(PyMPIDatatypeObject, MPI_Datatype);
 PYMPI_HANDLE_STRUCT(PyMPIInfoObject, MPI_Info);
 PYMPI_HANDLE_STRUCT(PyMPIErrhandlerObject, MPI_Errhandler);
-PYMPI_HANDLE_STRUCT(PyMPIWinObject, MPI_Win);
 PYMPI_HANDLE_STRUCT(PyMPIFileObject, MPI_File);
+PYMPI_HANDLE_STRUCT(PyMPIStatusObject, MPI_Status);  /* ob_mpi: the status itself */
+typedef struct {
+    PyObject_HEAD
+    MPI_Win ob_mpi;
+    unsigned flags;
+    PyObject *ob_weakref;
+    PyObject *ob_mem;   /* pinned memory of Create, dict of attached memory (dynamic), or NULL */
+} PyMPIWinObject;
 typedef struct {
     PyObject_HEAD
     MPI_Op ob_mpi;
     unsigned flags;
-    PyObject *ob_func;  /* Python function of a user-defined Op (None for predefined) */
+    PyObject *ob_weakref;
+    PyObject *ob_func;  /* Python function of a user-defined Op (None for predefined); a function
+                         * pointer in mpi4py 3.1, same size, never called from outside */
     int ob_usrid;       /* slot in the user-op table (op.c) */
 } PyMPIOpObject;
 typedef struct {
     PyObject_HEAD
     MPI_Request ob_mpi;
     unsigned flags;
-    PyObject *ob_buf;   /* keeps communication buffers alive until completion */
-    PyObject *ob_obj;   /* lower-case receive: object state (see msgpickle.c) */
-    Py_buffer ob_view;  /* p2p nonblocking calls: their pinned buffer, held directly (no keeper
-                         * object to make); view.obj NULL when none. Released with ob_buf. */
+    PyObject *ob_weakref;
+    PyObject *ob_buf;   /* what the operation uses, kept until completion: pinned buffers, a
+                         * pickle being sent, or the receive state of irecv() (request.c) */
 } PyMPIRequestObject;
+typedef struct {
+    PyMPIRequestObject base;
+    MPI_Request ob_grequest; /* the handle, kept after completion set ob_mpi to REQUEST_NULL */
+} PyMPIGrequestObject;
 typedef struct {
     PyObject_HEAD
     MPI_Message ob_mpi;
     unsigned flags;
-    PyObject *ob_buf;
-    MPI_Count ob_count; /* byte count of the matched message, from the probe status */
+    PyObject *ob_weakref;
+    PyObject *ob_buf;   /* probe()/iprobe(): the byte count of the matched message (an int) */
 } PyMPIMessageObject;
-typedef struct {
-    PyObject_HEAD
-    MPI_Status ob_mpi;
-} PyMPIStatusObject;
 typedef struct {
     PyObject_HEAD
     Py_buffer view;     /* view.obj is the exporter (NULL for raw memory) */
@@ -330,6 +344,7 @@ int pympi_init_pickle(PyObject *m);
 int pympi_init_win(PyObject *m);
 int pympi_init_file(PyObject *m);
 int pympi_init_dynproc(PyObject *m);
+int pympi_init_capi(PyObject *m);      /* capi.c: __pyx_capi__, last (needs every type) */
 extern PyMethodDef pympi_module_methods[];    /* module.c */
 
 /* Add a constant handle object to the module: steals `obj`. */

@@ -1,8 +1,9 @@
 /* request.c: MPI.Request, Prequest, Grequest.
  *
  * A request keeps what its operation uses alive in ob_buf (pinned buffers, a pickle being sent)
- * until the operation is known complete. A lower-case receive (Comm.irecv, Message.irecv) also
- * has an ObjRecv in ob_obj: the object is unpickled from it by wait()/test() and friends.
+ * until the operation is known complete. For a lower-case receive (Comm.irecv, Message.irecv)
+ * ob_buf is an ObjRecv: the object is unpickled from it by wait()/test() and friends. (ob_buf is
+ * the only field besides the handle: mpi4py 3.1's layout, see pympi.h.)
  *
  * Comm.irecv never guesses a size: its receive is matched by probe. If the message is already
  * there when irecv() is called it is matched at once (MPI_Improbe + MPI_Imrecv into a buffer of
@@ -82,7 +83,7 @@ static ObjRecv *objrecv_new(PyObject *buf)
     return o;
 }
 
-#define OBJRECV(r) ((r)->ob_obj && Py_TYPE((r)->ob_obj) == &ObjRecv_Type ? (ObjRecv *)(r)->ob_obj : NULL)
+#define OBJRECV(r) ((r)->ob_buf && Py_TYPE((r)->ob_buf) == &ObjRecv_Type ? (ObjRecv *)(r)->ob_buf : NULL)
 
 static inline int is_pending(PyMPIRequestObject *r)
 {
@@ -224,9 +225,7 @@ int pympi_pwait(MPI_Request *req, MPI_Status *st)
 /* The operation is over: release what the request kept for it. */
 static void req_drop_bufs(PyMPIRequestObject *r)
 {
-    if (r->ob_view.obj) PyBuffer_Release(&r->ob_view);
     Py_CLEAR(r->ob_buf);
-    Py_CLEAR(r->ob_obj);
 }
 
 /* After completion calls: once the handle is MPI_REQUEST_NULL the operation is over, so what the
@@ -239,7 +238,7 @@ static PyObject *req_finish(PyMPIRequestObject *r, int want)
     ObjRecv *o = OBJRECV(r);
     if (o && o->state == OBJ_FAILED) {
         int code = o->err;
-        Py_CLEAR(r->ob_obj);
+        Py_CLEAR(r->ob_buf);
         pympi_raise(code);
         return NULL;
     }
@@ -292,11 +291,9 @@ PyObject *pympi_request_new(PyTypeObject *tp, MPI_Request req, PyObject *buf)
 
 PyObject *pympi_request_new_msg(PyTypeObject *tp, MPI_Request req, pympi_msg *m)
 {
-    PyObject *o = pympi_request_new(tp, req, NULL);
-    if (!o) { pympi_msg_release(m); return NULL; }
-    REQ(o)->ob_view = m->view;
-    m->view.obj = NULL;
-    return o;
+    PyObject *keep = pympi_msg_keep(m);
+    if (!keep) { pympi_msg_release(m); return NULL; }
+    return pympi_request_new(tp, req, keep);
 }
 
 PyObject *pympi_request_objrecv(PyObject *comm, PyObject *buf, int source, int tag)
@@ -308,7 +305,7 @@ PyObject *pympi_request_objrecv(PyObject *comm, PyObject *buf, int source, int t
     o->comm = comm;
     o->source = source;
     o->tag = tag;
-    REQ(r)->ob_obj = (PyObject *)o;
+    REQ(r)->ob_buf = (PyObject *)o;
     if (pending_add(REQ(r)) < 0) { Py_DECREF(r); return NULL; }
     if (req_resolve(REQ(r), 0) < 0) { Py_DECREF(r); return NULL; }
     return r;
@@ -319,7 +316,7 @@ PyObject *pympi_request_objmrecv(MPI_Message *msg, MPI_Count size, PyObject *buf
     PyObject *r = pympi_request_new(&PyMPIRequest_Type, MPI_REQUEST_NULL, NULL);
     ObjRecv *o = r ? objrecv_new(buf) : NULL;
     if (!o) { Py_XDECREF(r); return NULL; }
-    REQ(r)->ob_obj = (PyObject *)o;
+    REQ(r)->ob_buf = (PyObject *)o;
     if (objrecv_match(o, msg, size, &REQ(r)->ob_mpi) < 0) { Py_DECREF(r); return NULL; }
     return r;
 }
@@ -332,15 +329,13 @@ static int req_release(PyMPIRequestObject *r, int free_it)
     int ierr = MPI_SUCCESS;
     if (r->ob_mpi != MPI_REQUEST_NULL && pympi_mpi_active()) {
         int done = 1;
-        if (!PyObject_TypeCheck(r, &PyMPIGrequest_Type) && (r->ob_buf || r->ob_obj || r->ob_view.obj)) {
+        if (!PyObject_TypeCheck(r, &PyMPIGrequest_Type) && r->ob_buf) {
             done = 0;
             if (MPI_Request_get_status(r->ob_mpi, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) done = 0;
         }
         if (free_it) PYMPI_NOGIL(ierr = MPI_Request_free(&r->ob_mpi));
         if (!done) {
-            r->ob_buf = NULL; /* leaked on purpose */
-            r->ob_obj = NULL;
-            r->ob_view.obj = NULL; /* the buffer stays pinned for good */
+            r->ob_buf = NULL; /* leaked on purpose: the buffer stays pinned for good */
         }
     }
     if (r->ob_mpi == MPI_REQUEST_NULL) req_drop_bufs(r);
@@ -351,7 +346,8 @@ static void request_dealloc(PyMPIRequestObject *self)
 {
     PyObject *et, *ev, *tb;
     PyErr_Fetch(&et, &ev, &tb);
-    if (is_pending(self)) { pending_remove(self); Py_CLEAR(self->ob_obj); }
+    if (self->ob_weakref) PyObject_ClearWeakRefs((PyObject *)self);
+    if (is_pending(self)) { pending_remove(self); Py_CLEAR(self->ob_buf); }
     req_release(self, 0); /* only Free() frees the MPI request (a copy may still use it) */
     if (PyErr_Occurred()) PyErr_WriteUnraisable((PyObject *)self);
     PyErr_Restore(et, ev, tb);
@@ -507,7 +503,7 @@ static PyObject *request_Cancel(PyObject *self, PyObject *u)
         if (CHKERR(MPI_Cancel(&req))) return NULL;
         r->ob_mpi = req;
         pending_remove(r);
-        Py_CLEAR(r->ob_obj);
+        Py_CLEAR(r->ob_buf);
         Py_RETURN_NONE;
     }
     PYMPI_NOGIL(ierr = MPI_Cancel(&r->ob_mpi));
@@ -518,7 +514,7 @@ static PyObject *request_Cancel(PyObject *self, PyObject *u)
 static PyObject *request_Free(PyObject *self, PyObject *u)
 {
     PyMPIRequestObject *r = REQ(self);
-    if (is_pending(r)) { pending_remove(r); Py_CLEAR(r->ob_obj); Py_RETURN_NONE; }
+    if (is_pending(r)) { pending_remove(r); Py_CLEAR(r->ob_buf); Py_RETURN_NONE; }
     if (r->ob_mpi == MPI_REQUEST_NULL) {
         /* what MPI_Request_free says about MPI_REQUEST_NULL */
         pympi_raise(MPI_ERR_REQUEST);
@@ -1020,6 +1016,9 @@ static PyObject *grequest_Start(PyObject *cls, PyObject *const *args, Py_ssize_t
     int ierr = MPI_Grequest_start(greq_query, greq_free, greq_cancel, state, &REQ(r)->ob_mpi);
     if (CHKERR(ierr)) { Py_DECREF(state); Py_DECREF(r); return NULL; }
     pympi_py_callbacks++;
+    /* As mpi4py 3.1 does (C extensions may read it): the handle as started, which completion
+     * calls do not reset. */
+    ((PyMPIGrequestObject *)r)->ob_grequest = REQ(r)->ob_mpi;
     return r; /* state is released by greq_free */
 }
 
@@ -1055,7 +1054,7 @@ PyTypeObject PyMPIPrequest_Type = {
 
 PyTypeObject PyMPIGrequest_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI.Grequest",
-    .tp_basicsize = sizeof(PyMPIRequestObject),
+    .tp_basicsize = sizeof(PyMPIGrequestObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_methods = grequest_methods,
     .tp_doc = "Generalized request object."};

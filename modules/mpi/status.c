@@ -20,7 +20,7 @@ static void status_init(MPI_Status *st)
 
 PyObject *pympi_status_new(const MPI_Status *st)
 {
-    PyMPIStatusObject *self = PyObject_New(PyMPIStatusObject, &PyMPIStatus_Type);
+    PyMPIStatusObject *self = (PyMPIStatusObject *)PyMPIStatus_Type.tp_alloc(&PyMPIStatus_Type, 0);
     if (!self) return NULL;
     if (st) self->ob_mpi = *st;
     else status_init(&self->ob_mpi);
@@ -245,9 +245,17 @@ static PyGetSetDef status_getset[] = {
     {"cancelled", status_cancelled_get, status_cancelled_set, "cancelled flag", NULL},
     {NULL}};
 
+static void status_dealloc(PyMPIStatusObject *self)
+{
+    if (self->ob_weakref) PyObject_ClearWeakRefs((PyObject *)self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
 PyTypeObject PyMPIStatus_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI.Status",
     .tp_basicsize = sizeof(PyMPIStatusObject),
+    .tp_weaklistoffset = offsetof(PyMPIStatusObject, ob_weakref),
+    .tp_dealloc = (destructor)status_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_new = status_new,
     .tp_methods = status_methods,

@@ -12,12 +12,7 @@
  * Windows created here get MPI_ERRORS_RETURN: MPI errors become MPI.Exception. */
 #include "pympi.h"
 
-typedef struct {
-    PyMPIWinObject base;
-    PyObject *ob_mem; /* pinned memory of Create, dict of attached memory (dynamic), or NULL */
-    MPI_Aint *ob_ext; /* [2*rank] size in bytes, [2*rank+1] disp_unit of every rank, or NULL */
-    int ob_nranks;
-} WinObject;
+typedef PyMPIWinObject WinObject;
 
 PYMPI_DEFINE_KIND(Win, MPI_Win, MPI_WIN_NULL, MPI_Win);
 
@@ -27,9 +22,9 @@ PYMPI_DEFINE_KIND(Win, MPI_Win, MPI_WIN_NULL, MPI_Win);
 static void win_dealloc(WinObject *self)
 {
     /* Never MPI_Win_free here (collective). Memory of a live window stays pinned. */
-    if (self->base.ob_mpi == MPI_WIN_NULL || !(self->base.flags & PYMPI_OWNED) || !pympi_mpi_active())
+    if (self->ob_weakref) PyObject_ClearWeakRefs((PyObject *)self);
+    if (self->ob_mpi == MPI_WIN_NULL || !(self->flags & PYMPI_OWNED) || !pympi_mpi_active())
         Py_XDECREF(self->ob_mem);
-    PyMem_Free(self->ob_ext);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -60,18 +55,33 @@ int pympi_rma_comm_arg(PyObject *obj, MPI_Comm dflt, MPI_Comm *out)
 /* MPICH does not check target displacements against the target's window (a Put past its end
  * writes into whatever memory follows), so windows with memory learn the size and disp_unit of
  * every rank at creation (one Allgather on the creating communicator) and RMA calls check the
- * target range before MPI is called: MPI.Exception(ERR_RMA_RANGE). */
-static MPI_Aint *gather_extents(MPI_Comm comm, MPI_Aint size, int disp_unit, int *nranks)
+ * target range before MPI is called: MPI.Exception(ERR_RMA_RANGE). The table is an attribute of
+ * the MPI window (a private keyval), so copies of the object share it and MPI_Win_free frees it. */
+typedef struct {
+    int nranks;
+    MPI_Aint ext[];   /* [2*rank] size in bytes, [2*rank+1] disp_unit of every rank */
+} win_extents;
+static int extents_keyval = MPI_KEYVAL_INVALID;
+
+static int extents_delete(MPI_Win win, int keyval, void *attr, void *extra)
+{
+    free(attr); /* malloc'ed: MPI_Win_free may call this without the GIL */
+    return MPI_SUCCESS;
+}
+
+static void gather_extents(MPI_Win win, MPI_Comm comm, MPI_Aint size, int disp_unit)
 {
     int n = 0, ierr;
-    if (CHKERR(MPI_Comm_size(comm, &n))) return NULL;
+    if (extents_keyval == MPI_KEYVAL_INVALID &&
+        MPI_Win_create_keyval(MPI_WIN_NULL_COPY_FN, extents_delete, &extents_keyval, NULL) != MPI_SUCCESS)
+        return;
+    if (MPI_Comm_size(comm, &n) != MPI_SUCCESS) return;
     MPI_Aint mine[2] = {size, disp_unit};
-    MPI_Aint *all = PyMem_Malloc(sizeof(MPI_Aint) * 2 * (size_t)n);
-    if (!all) { PyErr_NoMemory(); return NULL; }
-    PYMPI_NOGIL(ierr = MPI_Allgather(mine, 2, MPI_AINT, all, 2, MPI_AINT, comm));
-    if (CHKERR(ierr)) { PyMem_Free(all); return NULL; }
-    *nranks = n;
-    return all;
+    win_extents *e = malloc(sizeof(win_extents) + sizeof(MPI_Aint) * 2 * (size_t)n);
+    if (!e) return;
+    e->nranks = n;
+    PYMPI_NOGIL(ierr = MPI_Allgather(mine, 2, MPI_AINT, e->ext, 2, MPI_AINT, comm));
+    if (ierr != MPI_SUCCESS || MPI_Win_set_attr(win, extents_keyval, e) != MPI_SUCCESS) free(e);
 }
 
 static PyObject *win_wrap(PyTypeObject *tp, MPI_Win win, PyObject *mem)
@@ -89,29 +99,25 @@ static PyObject *win_wrap(PyTypeObject *tp, MPI_Win win, PyObject *mem)
 
 static PyObject *win_wrap_ext(PyTypeObject *tp, MPI_Win win, PyObject *mem, MPI_Comm comm, MPI_Aint size, int disp_unit)
 {
-    PyObject *o = win_wrap(tp, win, mem);
-    if (!o) return NULL;
-    WinObject *w = (WinObject *)o;
-    w->ob_ext = gather_extents(comm, size, disp_unit, &w->ob_nranks);
-    if (!w->ob_ext) {
-        /* The window exists on every rank: free it collectively only if everyone failed, which
-         * we cannot know; report the error and leave the handle usable. */
-        PyErr_Clear();
-        w->ob_nranks = 0;
-    }
-    return o;
+    /* Collective: every rank gathers, whatever happens next. Without the table (out of memory)
+     * the window works unchecked: it exists on every rank, freeing it would need all of them. */
+    gather_extents(win, comm, size, disp_unit);
+    return win_wrap(tp, win, mem);
 }
 
 /* Check that [disp*disp_unit + lb, + span) lies in the target's window. 0 or -1 (raised). */
 static int check_range(PyObject *self, int rank, MPI_Aint disp, int count, MPI_Datatype type)
 {
-    WinObject *w = (WinObject *)self;
-    if (!w->ob_ext || rank < 0 || rank >= w->ob_nranks || count <= 0) return 0; /* MPI checks ranks */
+    win_extents *w = NULL;
+    int flag = 0;
+    if (extents_keyval == MPI_KEYVAL_INVALID || count <= 0) return 0;
+    if (MPI_Win_get_attr(H(self), extents_keyval, &w, &flag) != MPI_SUCCESS || !flag) return 0;
+    if (rank < 0 || rank >= w->nranks) return 0; /* MPI checks ranks */
     MPI_Count lb = 0, extent = 0, tlb = 0, textent = 0;
     if (MPI_Type_get_extent_x(type, &lb, &extent) != MPI_SUCCESS ||
         MPI_Type_get_true_extent_x(type, &tlb, &textent) != MPI_SUCCESS)
         return 0; /* invalid datatype: MPI reports it */
-    MPI_Count size = w->ob_ext[2 * rank], unit = w->ob_ext[2 * rank + 1];
+    MPI_Count size = w->ext[2 * rank], unit = w->ext[2 * rank + 1];
     MPI_Count start = (MPI_Count)disp * unit + tlb;
     MPI_Count end = (MPI_Count)disp * unit + (MPI_Count)(count - 1) * extent + tlb + textent;
     if (disp < 0 || start < 0 || end > size) {
@@ -250,12 +256,9 @@ static PyObject *win_Free(PyObject *self, PyObject *u)
     WinObject *w = (WinObject *)self;
     int ierr;
     CHECK(self);
-    PYMPI_NOGIL(ierr = MPI_Win_free(&w->base.ob_mpi));
+    PYMPI_NOGIL(ierr = MPI_Win_free(&w->ob_mpi));
     if (CHKERR(ierr)) return NULL;
     Py_CLEAR(w->ob_mem);
-    PyMem_Free(w->ob_ext);
-    w->ob_ext = NULL;
-    w->ob_nranks = 0;
     Py_RETURN_NONE;
 }
 
