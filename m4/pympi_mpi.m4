@@ -18,7 +18,11 @@ AC_DEFUN([PYMPI_FIND_MPI], [
           [AC_MSG_ERROR([MPI not found (no mpicc, no pkg-config mpich): apt-get install mpich libmpich-dev])])])])
   AC_SUBST([MPI_CFLAGS])
   AC_SUBST([MPI_LIBS])
-  AC_PATH_PROG([MPIEXEC], [mpiexec], [mpiexec])
+  dnl The mpiexec of the same MPI: beside the wrapper first (a second MPI in a prefix of its own
+  dnl must not be started by the system's mpiexec), then PATH.
+  pympi_mpibin=
+  AS_CASE([$CC], [*/*], [pympi_mpibin=`AS_DIRNAME(["$CC"])`])
+  AC_PATH_PROG([MPIEXEC], [mpiexec], [mpiexec], [$pympi_mpibin$PATH_SEPARATOR$PATH])
 ])
 
 # PYMPI_CHECK_MPI: mpi.h compiles and MPI_Init_thread links.
@@ -31,5 +35,9 @@ AC_DEFUN([PYMPI_CHECK_MPI], [
     [AC_MSG_RESULT([yes])],
     [AC_MSG_RESULT([no])
      AC_MSG_ERROR([MPI headers or library missing ($CC cannot build an MPI program): apt-get install libmpich-dev])])
+  dnl Optional functions: an MPI may declare them in mpi.h yet not provide them (MPICH built
+  dnl without Fortran lacks the Fortran status conversions and the f90 datatypes). Each one found
+  dnl defines HAVE_<NAME>; the module raises NotImplementedError for a missing one, as mpi4py does.
+  AC_CHECK_FUNCS([MPI_Status_c2f MPI_Status_f2c MPI_Type_create_f90_integer MPI_Type_create_f90_real MPI_Type_create_f90_complex])
   CPPFLAGS=$pympi_save_CPPFLAGS; LIBS=$pympi_save_LIBS
 ])

@@ -1,13 +1,19 @@
 # ranks: 1 2
-"""Dynamic processes without spawning: Get_parent, ports, name publishing, Accept/Connect, Join,
-Disconnect, UNIVERSE_SIZE/APPNUM.
+"""Dynamic processes: Spawn, Spawn_multiple, Get_parent, ports, name publishing, Accept/Connect,
+Join, Disconnect, UNIVERSE_SIZE/APPNUM.
 
-What Debian's MPICH 4.0.2 (ch4:ucx) does, and so what these tests expect:
-  - Open_port, Accept, Connect, Join (and Spawn): the ucx netmod has no dynamic processes; each
-    call fails at once with MPI.Exception of class ERR_OTHER ("... not supported with ucx netmod").
-  - Publish_name/Lookup_name/Unpublish_name: served by hydra's PMI name service (no separate
-    hydra_nameserver is needed within one mpiexec job); errors are ERR_NAME / ERR_SERVICE."""
+Two MPIs run these tests (./check):
+  - Debian's MPICH 4.0.2 (ch4:ucx): the ucx netmod has no dynamic processes; Open_port, Accept,
+    Connect, Join and Spawn fail at once with MPI.Exception of class ERR_OTHER ("... not supported
+    with ucx netmod"). The tests assert that, and skip the ones that need processes to connect.
+  - MPICH 4.0.2 built with ch3:nemesis (tests/mpich-dynproc.sh): everything works; the children
+    are python-mpi (sys.executable) running tests/spawn/child.py.
+Publish_name/Lookup_name/Unpublish_name work with both: hydra's PMI name service (no separate
+hydra_nameserver is needed within one mpiexec job); errors are ERR_NAME / ERR_SERVICE."""
+import os
 import socket
+import sys
+import threading
 import time
 import unittest
 
@@ -15,6 +21,7 @@ import mpitest
 from mpi4py import MPI
 
 UNSUPPORTED = 'not supported with ucx netmod'
+CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spawn', 'child.py')
 
 
 def ports_supported():
@@ -26,6 +33,21 @@ def ports_supported():
         raise
     MPI.Close_port(port)
     return True
+
+
+DYNAMIC = ports_supported()
+
+
+def pair_threads(first, second):
+    """Run first() here and second() in a thread (both ends of a connection in one process)."""
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault('second', second()))
+    t.start()
+    try:
+        out['first'] = first()
+    finally:
+        t.join(60)
+    return out['first'], out['second']
 
 
 class TestDynproc(unittest.TestCase):
@@ -86,8 +108,8 @@ class TestDynproc(unittest.TestCase):
             MPI.Publish_name(service, None)
 
     def test_accept_connect(self):
-        if ports_supported():
-            self.skipTest('ports work here: client/server needs two jobs (not covered)')
+        if DYNAMIC:
+            self.skipTest('ports work here: TestConnect covers Accept/Connect')
         for call in (MPI.COMM_SELF.Accept, MPI.COMM_SELF.Connect):
             t0 = time.time()
             with self.assertRaises(MPI.Exception) as cm:
@@ -98,8 +120,8 @@ class TestDynproc(unittest.TestCase):
             MPI.COMM_SELF.Accept(None)
 
     def test_join(self):
-        if ports_supported():
-            self.skipTest('ports work here: Join needs two processes with a socket (not covered)')
+        if DYNAMIC:
+            self.skipTest('Join works here: TestConnect covers it')
         a, b = socket.socketpair()
         try:
             t0 = time.time()
@@ -112,6 +134,15 @@ class TestDynproc(unittest.TestCase):
             b.close()
         with self.assertRaises(ValueError):
             MPI.Comm.Join(fd=-1)
+
+    def test_spawn_unsupported(self):
+        if DYNAMIC:
+            self.skipTest('Spawn works here: TestSpawn covers it')
+        t0 = time.time()
+        with self.assertRaises(MPI.Exception) as cm:
+            self.comm.Spawn(sys.executable, args=[CHILD], maxprocs=1)
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_OTHER)
+        self.assertLess(time.time() - t0, 10)
 
     def test_spawn_bad_root_arguments(self):
         # Arguments are looked at on the root only; a bad one there makes every rank raise (no hang).
@@ -134,6 +165,175 @@ class TestDynproc(unittest.TestCase):
         self.assertEqual(dup, MPI.COMM_NULL)
         with self.assertRaises(MPI.Exception):
             dup.Disconnect()
+
+
+@unittest.skipUnless(DYNAMIC, 'MPICH ch4:ucx has no dynamic processes (%s)' % UNSUPPORTED)
+class TestSpawn(unittest.TestCase):
+    """COMM_WORLD spawns python-mpi children running spawn/child.py (see there for the protocol)."""
+
+    def setUp(self):
+        self.comm = MPI.COMM_WORLD
+        self.rank, self.size = self.comm.rank, self.comm.size
+
+    def talk(self, inter, nchildren):
+        """The parents' side of child.py's protocol; returns the children's reports (rank 0)."""
+        self.assertIsInstance(inter, MPI.Intercomm)
+        self.assertTrue(inter.Is_inter())
+        self.assertEqual((inter.Get_size(), inter.Get_rank()), (self.size, self.rank))
+        self.assertEqual(inter.Get_remote_size(), nchildren)
+        self.assertEqual(inter.allreduce(self.rank + 1), nchildren * (nchildren + 1) // 2)
+        root = MPI.ROOT if self.rank == 0 else MPI.PROC_NULL
+        reports = inter.gather(None, root=root)
+        inter.bcast('token-%d' % nchildren, root=root)
+        echoes = sorted(inter.recv(source=MPI.ANY_SOURCE, tag=11) for _ in range(nchildren)) if self.rank == 0 else None
+        inter.Disconnect()
+        self.assertEqual(inter, MPI.COMM_NULL)
+        if self.rank != 0:
+            self.assertIsNone(reports)
+            return None
+        self.assertEqual(echoes, [(i, 'token-%d' % nchildren) for i in range(nchildren)])
+        self.assertEqual([r['rank'] for r in reports], list(range(nchildren)))
+        for r in reports:
+            self.assertEqual(r['size'], nchildren)
+            self.assertEqual(r['executable'], sys.executable)
+            self.assertTrue(r['is_inter'])
+            self.assertEqual(r['remote_size'], self.size)
+            self.assertEqual(r['parents_sum'], self.size * (self.size + 1) // 2)
+        return reports
+
+    def test_spawn(self):
+        errcodes = []
+        root = self.size - 1
+        # Arguments matter at the root only: the others pass nonsense that must not be looked at.
+        if self.rank == root:
+            inter = self.comm.Spawn(sys.executable, args=[CHILD, 'a1', 'b 2'], maxprocs=2, root=root,
+                                    errcodes=errcodes)
+        else:
+            inter = self.comm.Spawn(None, args=42, maxprocs=-1, root=root, errcodes=errcodes)
+        self.assertEqual(errcodes, [MPI.SUCCESS] * 2)
+        reports = self.talk(inter, 2)
+        if reports:
+            self.assertEqual([r['argv'] for r in reports], [['a1', 'b 2']] * 2)
+            self.assertEqual([r['appnum'] for r in reports], [0, 0])
+
+    def test_spawn_keywords_info(self):
+        info = MPI.Info.Create()
+        info.Set('wdir', os.path.dirname(CHILD))
+        try:
+            inter = self.comm.Spawn(command=sys.executable, args=('child.py', 'in-wdir'), maxprocs=1,
+                                    info=info, root=0)
+        finally:
+            info.Free()
+        reports = self.talk(inter, 1)
+        if reports:
+            self.assertEqual(reports[0]['argv'], ['in-wdir'])
+
+    def test_spawn_multiple(self):
+        errcodes = []
+        inter = self.comm.Spawn_multiple([sys.executable, sys.executable],
+                                         args=[[CHILD, 'first'], [CHILD, 'second']],
+                                         maxprocs=[1, 1], info=[MPI.INFO_NULL, MPI.INFO_NULL],
+                                         errcodes=errcodes)
+        self.assertEqual(errcodes, [MPI.SUCCESS] * 2)
+        reports = self.talk(inter, 2)
+        if reports:
+            self.assertEqual([r['argv'] for r in reports], [['first'], ['second']])
+            self.assertEqual([r['appnum'] for r in reports], [0, 1])
+
+    def test_spawn_missing_command(self):
+        # hydra cannot start it: every rank gets MPI.Exception (or errcodes report it), none hangs.
+        t0 = time.time()
+        errcodes = []
+        try:
+            inter = self.comm.Spawn(os.path.join(os.path.dirname(CHILD), 'no-such-program'),
+                                    maxprocs=1, errcodes=errcodes)
+        except MPI.Exception:
+            pass
+        else:
+            self.assertNotEqual(errcodes, [MPI.SUCCESS])
+            inter.Disconnect()
+        self.assertLess(time.time() - t0, 30)
+
+
+@unittest.skipUnless(DYNAMIC, 'MPICH ch4:ucx has no dynamic processes (%s)' % UNSUPPORTED)
+class TestConnect(unittest.TestCase):
+    """Two groups connect: the two halves of COMM_WORLD, or two threads of a single process."""
+
+    def setUp(self):
+        self.world = MPI.COMM_WORLD
+        self.rank, self.size = self.world.rank, self.world.size
+
+    def exchange(self, inter, server):
+        """Each side sends its name to the other side's rank 0; allreduce over the intercomm."""
+        self.assertTrue(inter.Is_inter())
+        if inter.Get_rank() == 0:
+            req = inter.isend('server' if server else 'client', dest=0, tag=3)
+            other = inter.recv(source=0, tag=3)
+            req.wait()
+            self.assertEqual(other, 'client' if server else 'server')
+        total = inter.allreduce(1)
+        self.assertEqual(total, inter.Get_remote_size())
+        inter.Disconnect()
+        self.assertEqual(inter, MPI.COMM_NULL)
+
+    def test_accept_connect(self):
+        service = 'pympi-dynproc-%d' % os.getpid()
+        if self.size == 1:
+            port = MPI.Open_port()
+            MPI.Publish_name(service, port)
+            self.assertEqual(MPI.Lookup_name(service), port)
+            # Two threads must not run collectives on one communicator: the client uses a copy.
+            selfcopy = MPI.COMM_SELF.Dup()
+            server, client = pair_threads(lambda: MPI.COMM_SELF.Accept(port),
+                                          lambda: selfcopy.Connect(MPI.Lookup_name(service)))
+            selfcopy.Free()
+            self.assertEqual(server.Get_remote_size(), 1)
+            pair_threads(lambda: self.exchange(server, True), lambda: self.exchange(client, False))
+        else:
+            # Even world ranks serve, odd ones connect; the name travels through the name service.
+            is_server = self.rank % 2 == 0
+            group = self.world.Split(0 if is_server else 1, self.rank)
+            service = self.world.bcast(service, root=0)
+            port = None
+            if self.rank == 0:
+                port = MPI.Open_port(MPI.INFO_NULL)
+                MPI.Publish_name(service, port)
+            self.world.Barrier()
+            if is_server:
+                inter = group.Accept(port if group.rank == 0 else None, root=0)
+            else:
+                inter = group.Connect(MPI.Lookup_name(service) if group.rank == 0 else None, root=0)
+            self.assertEqual(inter.Get_remote_size(), self.size - group.size)
+            self.exchange(inter, is_server)
+            group.Free()
+        if self.rank == 0:
+            MPI.Unpublish_name(service, port)
+            MPI.Close_port(port)
+        self.world.Barrier()
+
+    def test_join(self):
+        if self.size == 1:
+            a, b = socket.socketpair()
+            with a, b:
+                ia, ib = pair_threads(lambda: MPI.Comm.Join(a.fileno()), lambda: MPI.Comm.Join(b.fileno()))
+            pair_threads(lambda: self.exchange(ia, True), lambda: self.exchange(ib, False))
+            return
+        # Ranks 0 and 1 connect a TCP socket on the loopback and join over it; the others watch.
+        sock = None
+        if self.rank == 0:
+            with socket.create_server(('127.0.0.1', 0)) as listener:
+                self.world.bcast(listener.getsockname()[1], root=0)
+                sock, _ = listener.accept()
+        else:
+            tcp_port = self.world.bcast(None, root=0)
+            if self.rank == 1:
+                sock = socket.create_connection(('127.0.0.1', tcp_port))
+        if sock is not None:
+            with sock:
+                inter = MPI.Comm.Join(sock.fileno())
+            self.assertEqual((inter.Get_size(), inter.Get_remote_size()), (1, 1))
+            self.exchange(inter, self.rank == 0)
+        self.world.Barrier()
 
 
 if __name__ == '__main__':

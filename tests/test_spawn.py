@@ -68,6 +68,23 @@ class TestSpawn(unittest.TestCase):
         if UNSUPPORTED in r.stdout:
             self.check_unsupported(r, elapsed)
 
+    def test_child_raises_after_connecting(self):
+        # A connected child raises: python-mpi aborts its job, which under hydra is the parent's
+        # job too, so the parent (blocked in a receive) ends within seconds, and the lines the
+        # children printed before are all delivered.
+        r, elapsed = run_parent('raise_late.py', 2)
+        self.assertLess(elapsed, FAST)
+        self.assertNotEqual(r.returncode, 0)
+        if UNSUPPORTED in r.stdout:
+            self.check_unsupported(r, elapsed)
+            self.skipTest('MPICH 4.0.2 ch4:ucx does not support MPI_Comm_spawn')
+        self.assertIn('SPAWNED Intercomm 2 [0, 0]', r.stdout)
+        for rank in (0, 1):
+            lines = re.findall(r'^LATE-CHILD %d line (\d+)$' % rank, r.stdout, re.M)
+            self.assertEqual(lines, [str(i) for i in range(200)], 'child %d lost output' % rank)
+        self.assertIn('RuntimeError: raise_late.py: child 1 failing on purpose', r.stderr)
+        self.assertIn('exited with status 1: aborting the job', r.stderr)
+
     def test_bad_arguments(self):
         code = '''
 from mpi4py import MPI

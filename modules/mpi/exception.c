@@ -35,6 +35,10 @@ static PyObject *error_class(int ierr)
 int pympi_raise(int ierr)
 {
     if (PyErr_Occurred()) return -1; /* a Python callback already raised: keep that error */
+    if (ierr == PYMPI_ERR_UNAVAILABLE) {   /* an optional function this MPI lacks (pympi.h) */
+        PyErr_SetNone(PyExc_NotImplementedError);
+        return -1;
+    }
     PyObject *exc = PyObject_CallFunction(pympi_Exception, "i", ierr);
     if (exc) {
         PyErr_SetObject(pympi_Exception, exc);

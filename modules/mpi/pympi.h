@@ -44,6 +44,28 @@ static inline int pympi_chk(int ierr)
 }
 #define CHKERR(call) (pympi_chk(call) < 0)
 
+/* ---- optional MPI functions -------------------------------------------- */
+/* configure defines HAVE_<NAME> for each optional function the MPI library links (mpi.h may
+ * declare one the library lacks: MPICH built without Fortran). A missing one becomes a stand-in
+ * returning PYMPI_ERR_UNAVAILABLE, which pympi_raise() turns into NotImplementedError, as
+ * mpi4py 3.1 does; callers need no guard of their own. */
+#define PYMPI_ERR_UNAVAILABLE (-1431655766) /* 0xAAAAAAAA: no MPI error code */
+#ifndef HAVE_MPI_STATUS_C2F
+#define MPI_Status_c2f(c, f) ((void)(c), (void)(f), PYMPI_ERR_UNAVAILABLE)
+#endif
+#ifndef HAVE_MPI_STATUS_F2C
+#define MPI_Status_f2c(f, c) ((void)(f), (void)(c), PYMPI_ERR_UNAVAILABLE)
+#endif
+#ifndef HAVE_MPI_TYPE_CREATE_F90_INTEGER
+#define MPI_Type_create_f90_integer(r, t) ((void)(r), (void)(t), PYMPI_ERR_UNAVAILABLE)
+#endif
+#ifndef HAVE_MPI_TYPE_CREATE_F90_REAL
+#define MPI_Type_create_f90_real(p, r, t) ((void)(p), (void)(r), (void)(t), PYMPI_ERR_UNAVAILABLE)
+#endif
+#ifndef HAVE_MPI_TYPE_CREATE_F90_COMPLEX
+#define MPI_Type_create_f90_complex(p, r, t) ((void)(p), (void)(r), (void)(t), PYMPI_ERR_UNAVAILABLE)
+#endif
+
 /* The GIL around MPI calls that may wait (docs/DESIGN.md, "GIL").
  * It is released unless keeping it is provably safe: this thread is the only Python thread of
  * the interpreter (no other thread can want the GIL, or be inside MPI running Python code) and no

@@ -1,10 +1,16 @@
 #!/usr/bin/env python
+# The manual's compute-pi master (section 3.5), with 2 workers instead of 5 (2 cores here).
+# `cpi_master.py WORKER` spawns that program (the C worker) instead of `python-mpi cpi.py`.
 from mpi4py import MPI
 import numpy
 import sys
 
-comm = MPI.COMM_SELF.Spawn(sys.executable,
-                           args=['cpi.py'],
+if len(sys.argv) > 1:
+    command, args = sys.argv[1], None
+else:
+    command, args = sys.executable, ['cpi.py']
+comm = MPI.COMM_SELF.Spawn(command,
+                           args=args,
                            maxprocs=2)
 
 N = numpy.array(100, 'i')
