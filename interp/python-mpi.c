@@ -127,8 +127,11 @@ static const struct {
     {"mpi4py", "--rc", 1, option_rc, NULL},
     {"mpi4py", "-p", 1, option_profile, NULL},
     {"mpi4py", "--profile", 1, option_profile, NULL},
+    {"mpi4py", "-profile", 1, option_profile, NULL},
     {"mpi4py", "--mpe", 0, option_profile, "mpe"},
+    {"mpi4py", "-mpe", 0, option_profile, "mpe"},
     {"mpi4py", "--vt", 0, option_profile, "vt"},
+    {"mpi4py", "-vt", 0, option_profile, "vt"},
     {"mpi4py.bench", "--threads", 0, option_threads, NULL},
     {"mpi4py.bench", "--no-threads", 0, option_no_threads, NULL},
     {"mpi4py.bench", "--thread-level", 1, option_thread_level, NULL},
@@ -246,7 +249,7 @@ static void clear_pm_variables(void)
 static void read_launch(int argc, char **argv, struct launch *l)
 {
     const char *module = NULL, *s;
-    int next = 0;
+    int next = 0, threads;
     l->helper = helper_child(argc, argv);
     l->threads = 1;
     l->level = MPI_THREAD_MULTIPLE;
@@ -256,7 +259,7 @@ static void read_launch(int argc, char **argv, struct launch *l)
         fprintf(stderr, "python-mpi: MPI4PY_RC_THREAD_LEVEL='%s' is not one of single, funneled, serialized, multiple\n", s);
         exit(2);
     }
-    if ((s = getenv("MPI4PY_RC_THREADS")) && parse_bool(s, strlen(s)) >= 0) l->threads = parse_bool(s, strlen(s));
+    if ((s = getenv("MPI4PY_RC_THREADS")) && (threads = parse_bool(s, strlen(s))) >= 0) l->threads = threads;
     if (python_target(argc, argv, &module, &next) == 'm') module_options(l, module, next, argc, argv);
 }
 

@@ -84,10 +84,13 @@ class TestSubprocess(unittest.TestCase):
         self.assertEqual(out.stdout.strip(), 'True 1 []')
 
     def test_child_through_shell(self):
-        out = subprocess.run(f'"{sys.executable}" -c \'{CHILD_MPI}\'', shell=True,
-                             capture_output=True, text=True, timeout=60)
+        # The shell forks (a command follows), so the child's parent is not the rank; what
+        # gives it away is the inherited PMI_FD, which subprocess closed.
+        out = subprocess.run(f'"{sys.executable}" -c \'{CHILD_MPI}\'; echo $PPID >&2',
+                             shell=True, capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout.strip(), 'True 1 []')
+        self.assertEqual(out.stderr.strip(), str(os.getpid()))  # the shell's parent: this rank
 
     def test_failing_child_does_not_abort_the_job(self):
         out = self.run_child('import sys; from mpi4py import MPI; sys.exit(3)')

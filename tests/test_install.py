@@ -97,8 +97,16 @@ class TestPrefix(unittest.TestCase):
     def test_layout(self):
         self.assertTrue(os.access(self.exe, os.X_OK))
         pkg = os.path.join(self.site, 'mpi4py')
-        for rel in package_files() + ['MPI.so']:
+        for rel in package_files() + ['MPI.so', 'mpi.cfg', 'lib-pmpi/libmpiprof.so']:
             self.assertTrue(os.path.isfile(os.path.join(pkg, rel)), rel)
+
+    def test_installed_config_and_profiler(self):
+        code = 'import mpi4py; print(sorted(mpi4py.get_config()))'
+        out = mpitest.job(1, ['-m', 'mpi4py', '--profile', 'mpiprof', '-c', code],
+                          executable=self.exe, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.strip(), "['mpicc', 'mpiexec']")
+        self.assertIn('mpiprof: 1 process,', out.stderr)
 
     def test_installed_python_mpi(self):
         code = ('import mpi4py; from mpi4py import MPI; '

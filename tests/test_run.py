@@ -141,7 +141,8 @@ class TestProfile(unittest.TestCase):
         return rows
 
     def test_mpiprof_two_ranks(self):
-        for opts in (['--profile', 'mpiprof'], ['-p', 'mpiprof'], ['--profile=mpiprof']):
+        for opts in (['--profile', 'mpiprof'], ['-p', 'mpiprof'], ['--profile=mpiprof'],
+                     ['-profile', 'mpiprof']):
             out = mpitest.job(2, ['-m', 'mpi4py'] + opts + ['-c', self.CODE])
             self.assertEqual(out.returncode, 0, out.stderr)
             # Children of the profiled process are not profiled.

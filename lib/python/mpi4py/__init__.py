@@ -137,18 +137,20 @@ def get_config():
     installed next to ``MPI.so``: the MPI compiler wrapper (``mpicc``)
     and ``mpiexec`` of the build.
     """
-    import configparser
-    parser = configparser.ConfigParser()
-    parser.read(_package_files('mpi.cfg'))
+    parser = _read_cfg()
     return dict(parser.items('mpi')) if parser.has_section('mpi') else {}
 
 
 def _python_mpi_version():
     """The version of python-mpi this package belongs to (from mpi.cfg)."""
+    return _read_cfg().get('python-mpi', 'version', fallback='unknown')
+
+
+def _read_cfg():
     import configparser
     parser = configparser.ConfigParser()
     parser.read(_package_files('mpi.cfg'))
-    return parser.get('python-mpi', 'version', fallback='unknown')
+    return parser
 
 
 # Profiling libraries loaded by profile(), in the order of the calls.
@@ -168,7 +170,7 @@ def _find_profiler(name, path):
     directory, else through the system's library search."""
     import ctypes.util
     if path is None:
-        dirs = [os.path.dirname(f) for f in _package_files('lib-pmpi/x')]
+        dirs = _package_files('lib-pmpi')
     elif isinstance(path, (str, os.PathLike)):
         dirs = os.fspath(path).split(os.pathsep)
     else:
