@@ -8,6 +8,7 @@ mpi4py.futures.server job.  Prints what the workers report.
                                              script, so a worker tries to spawn"""
 import os
 import sys
+import time
 
 from mpi4py import MPI
 from mpi4py.futures import BrokenExecutor, MPIPoolExecutor
@@ -48,10 +49,23 @@ if __name__ == '__main__':
             service = (host, int(port))
         with MPIPoolExecutor(service=service) as executor:
             report(executor)
-    elif mode in ('die', 'recursive'):
+    elif mode == 'die':
+        # Two workers: one dies, the other is running a task.
+        executor = MPIPoolExecutor(max_workers=2)
+        for future in [executor.submit(time.sleep, 1), executor.submit(die)]:
+            try:
+                future.result(timeout=60)
+            except BrokenExecutor as exc:
+                print('BrokenExecutor', exc, flush=True)
+        try:
+            executor.submit(world_size)
+        except BrokenExecutor:
+            print('submit: BrokenExecutor', flush=True)
+        executor.shutdown()
+    elif mode == 'recursive':
         executor = MPIPoolExecutor(max_workers=1)
         try:
-            executor.submit(die if mode == 'die' else world_size).result(timeout=60)
+            executor.submit(world_size).result(timeout=60)
         except BrokenExecutor as exc:
             print('BrokenExecutor', exc, flush=True)
-        executor.shutdown(wait=False)
+        executor.shutdown()

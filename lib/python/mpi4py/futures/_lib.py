@@ -12,8 +12,10 @@ ProcessPool -- worker processes behind an intercommunicator (spawned,
   methods of MPI.Comm:
     master to worker (tag _TASK): None to stop, or (client, setup, task)
       client -- id of the submitting executor
-      setup  -- None, or the pickled executor setup, sent with the first
-                task of each executor to each worker
+      setup  -- None, or the executor setup, sent with the first task of
+                each executor to each worker: two pickles, (main, path,
+                wdir, env) and (globals, initializer, initargs), the second
+                loaded once the main module is there
       task   -- pickled (fn, args, kwargs)
     worker to master (tag _RESULT): pickled (kind, value) with kind
       'result' (value returned), 'error' (exception raised), or 'broken'
@@ -34,6 +36,7 @@ import contextlib
 import itertools
 import os
 import pickle
+import shutil
 import socket
 import sys
 import threading
@@ -105,8 +108,8 @@ class Client:
         self.id = next(self._ids)
         self.initializer = initializer
         self.initargs = initargs
-        self.setup = (main, initializer, initargs, path, wdir, env,
-                      main_globals)
+        self.setup = ((main, path, wdir, env),
+                      (main_globals, initializer, initargs))
         self.broken = None      # reason, once the setup failed somewhere
         self.futures = set()    # futures not done yet
 
@@ -223,6 +226,32 @@ def _call(item):
         item.future.set_result(result)
 
 
+# Seconds between checks that the workers running tasks are alive.
+_CHECK_INTERVAL = 0.5
+
+
+class _WorkerLost(Exception):
+    """A worker process exited without a word."""
+
+
+def _alive(pid):
+    """Whether process `pid` of this host still runs (not a zombie)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            state = f.read().rpartition(')')[2].split()[0]
+    except FileNotFoundError:
+        return False
+    except OSError:     # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+    return state not in ('Z', 'X')
+
+
 class ThreadPool(Pool):
     """`size` threads of this process running the tasks of one executor;
     each thread calls the executor's initializer first."""
@@ -278,6 +307,8 @@ class ProcessPool(Pool):
         try:
             with _serialized():
                 comm = self._connect()
+                # Where each worker runs, to notice one that dies.
+                self._procs = comm.gather(None, root=MPI.ROOT)
             self.size = comm.Get_remote_size()
         except BaseException as exc:
             self._break(f'cannot start the worker processes: {exc!r}')
@@ -286,16 +317,35 @@ class ProcessPool(Pool):
             self._ready.set()
         try:
             self._serve(comm)
-        except MPI.Exception as exc:
-            # The workers are gone (or unreachable): the tasks they were
-            # running and those still queued can only fail.
-            reason = f'lost the worker processes: {exc!r}'
+        except (MPI.Exception, _WorkerLost) as exc:
+            # The tasks running and those still queued can only fail.  The
+            # intercommunicator is left as it is: disconnecting from a dead
+            # process could wait forever.
+            reason = f'lost the worker processes: {exc}'
             for item in self._busy.values():
                 item.future.set_exception(BrokenExecutor(reason))
             self._break(reason)
+            self._release_live_workers(comm)
             return
         with _serialized():
             self._disconnect(comm)
+
+    def _dead_workers(self, workers):
+        """Those of `workers` (ranks) known to have exited: only workers
+        on this host can be checked."""
+        host = socket.gethostname()
+        return [worker for worker in workers
+                if self._procs[worker][0] == host
+                and not _alive(self._procs[worker][1])]
+
+    def _release_live_workers(self, comm):
+        """Tell the workers still alive to stop (they do not wait for
+        the disconnection of the dead ones, see serve())."""
+        dead = set(self._dead_workers(range(comm.Get_remote_size())))
+        with _serialized():
+            for worker in range(comm.Get_remote_size()):
+                if worker not in dead:
+                    comm.send('lost', worker, _TASK)
 
     def _next_items(self, idle, busy):
         """Wait for work; return the items to start on idle workers, or
@@ -322,6 +372,7 @@ class ProcessPool(Pool):
         configured = set()      # (worker, client id) pairs that got the setup
         status = MPI.Status()
         poller = _Poller(self._backoff)
+        next_check = time.monotonic() + _CHECK_INTERVAL
         while True:
             items = self._next_items(idle, busy)
             if items is None:
@@ -331,8 +382,8 @@ class ProcessPool(Pool):
                 worker = idle.pop()
                 key = (worker, item.client.id)
                 try:
-                    setup = (None if key in configured
-                             else _dumps(item.client.setup))
+                    setup = (None if key in configured else
+                             tuple(map(_dumps, item.client.setup)))
                 except Exception as exc:  # e.g. a lambda as initializer
                     reason = f'cannot pickle the executor setup: {exc!r}'
                     item.future.set_exception(BrokenExecutor(reason))
@@ -363,6 +414,15 @@ class ProcessPool(Pool):
                 poller.reset()
             else:
                 poller.idle()
+                if busy and time.monotonic() > next_check:
+                    next_check = time.monotonic() + _CHECK_INTERVAL
+                    dead = self._dead_workers(busy)
+                    if dead:
+                        raise _WorkerLost(f'worker {dead[0]} (process '
+                                          f'{self._procs[dead[0]][1]}) died')
+        dead = self._dead_workers(range(comm.Get_remote_size()))
+        if dead:
+            raise _WorkerLost(f'worker {dead[0]} died')
         with _serialized():
             for worker in range(comm.Get_remote_size()):
                 comm.send(None, worker, _TASK)
@@ -461,6 +521,11 @@ def spawn_pool(max_workers=None, python_exe=None, python_args=None,
     def connect():
         info = _info(mpi_info)
         try:
+            # MPICH's Spawn never returns when the program cannot be
+            # started: check first, unless the workers go to other hosts.
+            if not (info and {'host', 'hostfile'} & set(info.keys())) \
+                    and shutil.which(executable) is None:
+                raise FileNotFoundError(f'no executable {executable!r}')
             return MPI.COMM_SELF.Spawn(executable, args, max_workers,
                                        info, root=0)
         finally:
@@ -627,9 +692,7 @@ class SharedPoolCtx:
             return self
         intercomm = split(world, 0)
         if world.Get_rank() != 0:
-            try:
-                serve(intercomm)
-            finally:
+            if serve(intercomm):
                 intercomm.Free()
             return None
         self._pool = ProcessPool(lambda: intercomm, lambda comm: comm.Free(),
@@ -675,40 +738,40 @@ def main_info():
     return None
 
 
-def _run_main(main, main_globals):
+def _run_main(main):
     """Run the master's main script as module __worker__, which also
-    becomes __main__, so that pickles referring to it can be loaded
-    (once per worker); then set the executor's globals in it.  With no
-    main script (main=False, or the workers of MPICommExecutor, which
-    run the same program) the globals go to this process's __main__."""
+    becomes __main__, so that pickles referring to it can be loaded (once
+    per worker).  With no main script (main=False, or the workers of
+    MPICommExecutor, which run the same program) __main__ stays."""
     import runpy
     global importing_main
-    if main is not None and '__worker__' not in sys.modules:
-        kind, name = main
-        importing_main = True
-        try:
-            if kind == 'module':
-                namespace = runpy.run_module(name, dict(main_globals),
-                                             run_name='__worker__')
-            else:
-                namespace = runpy.run_path(name, dict(main_globals),
-                                           run_name='__worker__')
-        finally:
-            importing_main = False
-        module = types.ModuleType('__worker__')
-        module.__dict__.update(namespace)
-        sys.modules['__worker__'] = sys.modules['__main__'] = module
-    vars(sys.modules['__main__']).update(main_globals)
+    if main is None or '__worker__' in sys.modules:
+        return
+    kind, name = main
+    importing_main = True
+    try:
+        if kind == 'module':
+            namespace = runpy.run_module(name, run_name='__worker__')
+        else:
+            namespace = runpy.run_path(name, run_name='__worker__')
+    finally:
+        importing_main = False
+    module = types.ModuleType('__worker__')
+    module.__dict__.update(namespace)
+    sys.modules['__worker__'] = sys.modules['__main__'] = module
 
 
 def _apply_setup(setup):
     """Prepare this worker for the tasks of an executor."""
-    main, initializer, initargs, path, wdir, env, main_globals = setup
+    main, path, wdir, env = pickle.loads(setup[0])
     os.environ.update(env)
     sys.path.extend(path)
     if wdir is not None:
         os.chdir(wdir)
-    _run_main(main, main_globals)
+    _run_main(main)
+    # Loaded now: the initializer may be defined in the main module.
+    main_globals, initializer, initargs = pickle.loads(setup[1])
+    vars(sys.modules['__main__']).update(main_globals)
     if initializer is not None:
         initializer(*initargs)
 
@@ -729,20 +792,25 @@ def _execute(task):
 
 def serve(comm):
     """Execute tasks from the master through the intercommunicator
-    `comm` until it says to stop."""
+    `comm` until it says to stop.  Return False if the master said that
+    another worker died: `comm` must not be disconnected (nor freed,
+    which could wait for the dead process) then."""
     failed = {}  # client id -> setup error message (None: setup fine)
     poller = _Poller()
+    comm.gather((socket.gethostname(), os.getpid()), root=0)
     while True:
         while not comm.iprobe(0, _TASK):
             poller.idle()
         poller.reset()
         message = comm.recv(None, 0, _TASK)
         if message is None:
-            return
+            return True
+        if message == 'lost':
+            return False
         client, setup, task = message
         if setup is not None:
             try:
-                _apply_setup(pickle.loads(setup))
+                _apply_setup(setup)
                 failed[client] = None
             except BaseException as exc:
                 failed[client] = (f'executor setup failed in worker '

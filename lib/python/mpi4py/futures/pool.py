@@ -219,9 +219,7 @@ class MPICommExecutor:
         if _lib.SharedPool is None and comm.Get_size() > 1:
             intercomm = _lib.split(comm, root)
             if comm.Get_rank() != root:
-                try:
-                    _lib.serve(intercomm)
-                finally:
+                if _lib.serve(intercomm):
                     intercomm.Free()
                 return None
         options = self._options

@@ -57,9 +57,7 @@ def main(args=None):
     else:
         service, info = _parse_args(args)
         comm = _lib.server_accept(service, info)
-    try:
-        _lib.serve(comm)
-    finally:
+    if _lib.serve(comm):
         comm.Disconnect()
 
 
