@@ -97,7 +97,7 @@ static Py_ssize_t native_scalar(PyObject *o, char *p, const char *end)
 }
 
 /* The native form of o into buf (at most cap bytes), or -1 when o has no native form. */
-static Py_ssize_t native_encode(PyObject *o, char *buf, Py_ssize_t cap)
+Py_ssize_t pympi_native_encode(PyObject *o, char *buf, Py_ssize_t cap)
 {
     char *p = buf, *end = buf + cap;
     Py_ssize_t n, k;
@@ -132,7 +132,7 @@ static Py_ssize_t native_encode(PyObject *o, char *buf, Py_ssize_t cap)
 
 static PyObject *native_bad(void)
 {
-    PyErr_SetString(PyExc_RuntimeError, "object collective: corrupt native encoding");
+    PyErr_SetString(PyExc_RuntimeError, "corrupt native object encoding");
     return NULL;
 }
 
@@ -169,7 +169,7 @@ static PyObject *native_scalar_decode(const char **pp, const char *end)
     }
 }
 
-static PyObject *native_decode(const char *p, Py_ssize_t size)
+PyObject *pympi_native_decode(const char *p, Py_ssize_t size)
 {
     const char *end = p + size;
     if (size < 1) return native_bad();
@@ -222,7 +222,7 @@ static int encode(PyObject *obj, enc *e)
         e->hdr = (8 << 3) | KIND_FLOAT;
         return 0;
     }
-    Py_ssize_t n = native_encode(obj, e->native, NATIVE_CAP);
+    Py_ssize_t n = pympi_native_encode(obj, e->native, NATIVE_CAP);
     if (n >= 0) {
         e->data = e->native;
         e->hdr = ((int64_t)n << 3) | KIND_NATIVE;
@@ -272,7 +272,7 @@ static PyObject *decode(int64_t hdr, const char *p)
     MPI_Count n = enc_len(hdr);
     switch ((int)(hdr & 7)) {
     case KIND_NATIVE:
-        return native_decode(p, (Py_ssize_t)n);
+        return pympi_native_decode(p, (Py_ssize_t)n);
     case KIND_INT: {
         int64_t v;
         memcpy(&v, p, 8);

@@ -315,6 +315,10 @@ PyObject *pympi_dumps(PyObject *obj);
 /* Deserialize `n` bytes at `buf` (NULL/0 means None was sent). */
 PyObject *pympi_loads(const char *buf, Py_ssize_t n);
 PyObject *pympi_loads_obj(PyObject *bytes);
+/* Compact native form of plain built-in values (collobj.c): the bytes at buf (at most cap), or
+ * -1 when obj has none; and back. */
+Py_ssize_t pympi_native_encode(PyObject *obj, char *buf, Py_ssize_t cap);
+PyObject *pympi_native_decode(const char *p, Py_ssize_t size);
 /* Object send/recv helpers used by p2p.c, coll.c, message.c, request.c */
 PyObject *pympi_obj_send(MPI_Comm comm, PyObject *obj, int dest, int tag, int mode);
 PyObject *pympi_obj_recv(MPI_Comm comm, PyObject *buf, int source, int tag, MPI_Status *st);
