@@ -26,7 +26,7 @@ build() {
 # python-mpi is built against it in _build-ch3/ (the sources exported with `make distdir`, since
 # automake refuses a VPATH build of a source tree that is itself configured) and the tests whose
 # names match DYNPROC_TESTS run there, with that MPICH's mpiexec.
-DYNPROC_TESTS='dynproc|spawn|optional'
+DYNPROC_TESTS='dynproc|spawn|optional|futures'
 MPICH_DYNPROC_PREFIX=${MPICH_DYNPROC_PREFIX:-/var/cache/python-mpi/mpich-4.0.2-ch3}
 export MPICH_DYNPROC_PREFIX
 

@@ -23,6 +23,9 @@ AC_DEFUN([PYMPI_FIND_MPI], [
   pympi_mpibin=
   AS_CASE([$CC], [*/*], [pympi_mpibin=`AS_DIRNAME(["$CC"])`])
   AC_PATH_PROG([MPIEXEC], [mpiexec], [mpiexec], [$pympi_mpibin$PATH_SEPARATOR$PATH])
+  dnl The other wrappers of that MPI, for mpi4py.get_config() (extension builds use them).
+  AC_PATH_PROGS([MPICXX], [mpicxx mpic++], [], [$pympi_mpibin$PATH_SEPARATOR$PATH])
+  AC_PATH_PROGS([MPIFORT], [mpifort mpif90], [], [$pympi_mpibin$PATH_SEPARATOR$PATH])
 ])
 
 # PYMPI_CHECK_MPI: mpi.h compiles and MPI_Init_thread links.

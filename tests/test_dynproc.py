@@ -158,8 +158,9 @@ class TestDynproc(unittest.TestCase):
             comm.Spawn_multiple(sys.executable if comm.rank == 0 else [sys.executable])
 
     def test_disconnect(self):
-        with self.assertRaises(ValueError):
+        with self.assertRaises(MPI.Exception) as cm:  # mpi4py 3.1: MPI's own error
             MPI.COMM_WORLD.Disconnect()
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_COMM)
         dup = self.comm.Dup()
         dup.Disconnect()
         self.assertEqual(dup, MPI.COMM_NULL)

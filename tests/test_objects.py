@@ -54,8 +54,9 @@ class TestObjects(unittest.TestCase):
         for root in range(self.size):
             obj = ('hello', root, [None] * 3) if self.rank == root else None
             self.assertEqual(self.comm.bcast(obj, root=root), ('hello', root, [None] * 3))
-        with self.assertRaises(ValueError):
+        with self.assertRaises(MPI.Exception) as cm:  # mpi4py 3.1: MPI's "Invalid root"
             self.comm.bcast(1, root=self.size)
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_ROOT)
 
     def test_gather_scatter(self):
         comm, rank, size = self.comm, self.rank, self.size

@@ -134,11 +134,14 @@ def get_config():
     """Return a dict describing the MPI installation mpi4py was built with.
 
     It is the ``[mpi]`` section of ``mpi.cfg``, written by configure and
-    installed next to ``MPI.so``: the MPI compiler wrapper (``mpicc``)
-    and ``mpiexec`` of the build.
+    installed next to ``MPI.so``: the MPI compiler wrappers (``mpicc``,
+    and ``mpicxx``/``mpifort`` where that MPI has them) and ``mpiexec`` of
+    the build.
     """
     parser = _read_cfg()
-    return dict(parser.items('mpi')) if parser.has_section('mpi') else {}
+    if not parser.has_section('mpi'):
+        return {}
+    return {key: value for key, value in parser.items('mpi') if value}
 
 
 def _python_mpi_version():
