@@ -259,7 +259,7 @@ class TestWin(unittest.TestCase):
                 win.Put(one, 0, -1)
             with self.assertRaises(ValueError):
                 win.Put(one, 0, (0, 1, MPI.INT, 0))
-            with self.assertRaises(ValueError):  # mpi4py 3.1: "target: expecting integral or list/tuple"
+            with self.assertRaises(ValueError):  # mpi4py 3.1's class for a bad target
                 win.Put(one, 0, 'x')
             with self.assertRaises(BufferError):
                 win.Get(bytes(4), 0)

@@ -103,9 +103,11 @@ static int unpack_int_pair(PyObject *pair, const char *what, long *a, long *b)
     int rc = -1;
     if (PySequence_Fast_GET_SIZE(fast) != 2)
         PyErr_Format(PyExc_ValueError, "%s: expected 2 values, got %zd", what, PySequence_Fast_GET_SIZE(fast));
-    else if ((*a = PyLong_AsLong(PySequence_Fast_GET_ITEM(fast, 0))) == -1 && PyErr_Occurred()) {
-    } else if ((*b = PyLong_AsLong(PySequence_Fast_GET_ITEM(fast, 1))) == -1 && PyErr_Occurred()) {
-    } else rc = 0;
+    else {
+        *a = PyLong_AsLong(PySequence_Fast_GET_ITEM(fast, 0));
+        *b = *a == -1 && PyErr_Occurred() ? -1 : PyLong_AsLong(PySequence_Fast_GET_ITEM(fast, 1));
+        rc = PyErr_Occurred() ? -1 : 0;
+    }
     Py_DECREF(fast);
     return rc;
 }

@@ -150,7 +150,8 @@ static int split_spec(PyObject *spec, int w, PyObject **data, PyObject **counts,
         *counts = it[1];
         *displs = it[2];
     } else if (n == 3 || (!w && !PyMPIDatatype_Check(it[1]) && !PyUnicode_Check(it[1]) && it[1] != Py_None)) {
-        /* a v spec's counts stand where its datatype would: [data, counts] */
+        /* the second item is the counts (a v spec's [data, counts] has no datatype), or the
+         * (counts, displs) pair: any pair in a w spec, a tuple in a v spec (a list is counts) */
         if (n == 2) *types = NULL;
         if (w || PyTuple_Check(it[1])) {
             if (pympi_unpack_pair(it[1], "(counts, displacements)", counts, displs) < 0) return -1;
