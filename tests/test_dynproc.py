@@ -145,6 +145,30 @@ class TestDynproc(unittest.TestCase):
         with self.assertRaises(TypeError if comm.rank == 0 else ValueError):
             comm.Spawn_multiple(sys.executable if comm.rank == 0 else [sys.executable])
 
+    def test_spawn_cannot_start(self):
+        # A command that cannot start fails at once on every rank with ERR_SPAWN (MPICH's hydra
+        # would lose track of the job and leave the parents waiting). Looked at on the root only.
+        missing = os.path.join(os.path.dirname(CHILD), 'no-such-program')
+        cases = [dict(command=missing),
+                 dict(command='no-such-program-pympi'),                        # not on PATH
+                 dict(command=os.path.basename(CHILD)),                        # not executable
+                 dict(command='./' + os.path.basename(CHILD), wdir=os.path.dirname(CHILD))]
+        for case in cases:
+            with self.subTest(**case):
+                info = MPI.Info.Create()
+                if 'wdir' in case:
+                    info.Set('wdir', case['wdir'])
+                t0 = time.time()
+                command = case['command'] if self.rank == 0 else None
+                with self.assertRaises(MPI.Exception) as cm:
+                    self.comm.Spawn(command, maxprocs=1, info=info)
+                self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_SPAWN)
+                with self.assertRaises(MPI.Exception) as cm:
+                    self.comm.Spawn_multiple([sys.executable, command], maxprocs=[1, 1], info=info)
+                self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_SPAWN)
+                self.assertLess(time.time() - t0, 10)
+                info.Free()
+
     def test_disconnect(self):
         with self.assertRaises(ValueError):
             MPI.COMM_WORLD.Disconnect()
@@ -215,6 +239,18 @@ class TestSpawn(unittest.TestCase):
         reports = self.talk(inter, 1)
         if reports:
             self.assertEqual(reports[0]['argv'], ['in-wdir'])
+
+    def test_spawn_path_info(self):
+        # A bare command name is found through the "path" info key (then PATH), as by execvp.
+        info = MPI.Info.Create()
+        info.Set('path', os.path.dirname(os.path.realpath(sys.executable)))
+        try:
+            inter = self.comm.Spawn(os.path.basename(sys.executable), args=[CHILD, 'by-path'], maxprocs=1, info=info)
+        finally:
+            info.Free()
+        reports = self.talk(inter, 1)
+        if reports:
+            self.assertEqual(reports[0]['argv'], ['by-path'])
 
     def test_spawn_multiple(self):
         errcodes = []

@@ -33,7 +33,7 @@ class TestSpawn(unittest.TestCase):
         """MPICH cannot spawn here: the parent got MPI.Exception quickly and exited non-zero."""
         self.assertLess(elapsed, FAST)
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn('SPAWN-EXCEPTION class=15', r.stdout)
+        self.assertIn('SPAWN-EXCEPTION class=15 (ERR_OTHER)', r.stdout)
         self.assertIn('Error in spawn call', r.stdout)
         self.assertIn('mpi4py.MPI.Exception', r.stderr)
 
@@ -51,14 +51,14 @@ class TestSpawn(unittest.TestCase):
         self.assertEqual(children, ['0', '1'])
         self.assertIn('DISCONNECTED True', r.stdout)
 
-    @unittest.skip('pending: hydra hangs on a missing command')
     def test_child_fails_at_startup(self):
-        # The command does not exist: the parent must not hang.
+        # The command does not exist: the parent gets MPI.Exception(ERR_SPAWN) at once (python-mpi
+        # checks before MPICH's hydra would lose track of the job) and the job ends.
         r, elapsed = run_parent('no-such-program', 1)
         self.assertLess(elapsed, FAST)
         self.assertNotEqual(r.returncode, 0)
-        if UNSUPPORTED in r.stdout:
-            self.check_unsupported(r, elapsed)
+        self.assertRegex(r.stdout, r'SPAWN-EXCEPTION class=\d+ \(ERR_SPAWN\)')
+        self.assertIn('mpi4py.MPI.Exception', r.stderr)
 
     def test_child_raises_before_connecting(self):
         # python-mpi connects to the parent in MPI_Init, before Python runs: a child that raises at
