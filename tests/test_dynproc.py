@@ -254,15 +254,30 @@ class TestSpawn(unittest.TestCase):
 
     def test_spawn_multiple(self):
         errcodes = []
+        # maxprocs as one int: that many processes of every command.
         inter = self.comm.Spawn_multiple([sys.executable, sys.executable],
                                          args=[[CHILD, 'first'], [CHILD, 'second']],
-                                         maxprocs=[1, 1], info=[MPI.INFO_NULL, MPI.INFO_NULL],
+                                         maxprocs=1, info=[MPI.INFO_NULL, MPI.INFO_NULL],
                                          errcodes=errcodes)
-        self.assertEqual(errcodes, [MPI.SUCCESS] * 2)
+        self.assertEqual(errcodes, [[MPI.SUCCESS], [MPI.SUCCESS]])  # one list per command
         reports = self.talk(inter, 2)
         if reports:
             self.assertEqual([r['argv'] for r in reports], [['first'], ['second']])
             self.assertEqual([r['appnum'] for r in reports], [0, 1])
+
+    def test_spawn_multiple_counts(self):
+        # Only the root's arguments count, errcodes included: every rank gets the root's layout.
+        errcodes = []
+        if self.rank == 0:
+            inter = self.comm.Spawn_multiple([sys.executable, sys.executable], args=[[CHILD, 'two'], [CHILD, 'one']],
+                                             maxprocs=[2, 1], errcodes=errcodes)
+        else:
+            inter = self.comm.Spawn_multiple(None, maxprocs=[5], errcodes=errcodes)
+        self.assertEqual(errcodes, [[MPI.SUCCESS] * 2, [MPI.SUCCESS]])
+        reports = self.talk(inter, 3)
+        if reports:
+            self.assertEqual([r['argv'] for r in reports], [['two'], ['two'], ['one']])
+            self.assertEqual([r['appnum'] for r in reports], [0, 0, 1])
 
 
 @unittest.skipUnless(DYNAMIC, 'MPICH ch4:ucx has no dynamic processes (%s)' % UNSUPPORTED)

@@ -225,7 +225,11 @@ static PyObject *intra_Spawn_multiple(PyObject *self, PyObject *const *args, Py_
             }
         }
         for (int i = 0; i < count; i++) maxprocs[i] = 1;
-        if (a[2] && a[2] != Py_None) {
+        if (a[2] && PyLong_Check(a[2])) {  /* one count for every command */
+            int n;
+            if (pympi_int(a[2], 1, &n) < 0) goto share;
+            for (int i = 0; i < count; i++) maxprocs[i] = n;
+        } else if (a[2] && a[2] != Py_None) {
             int *mp, n;
             if (pympi_int_array(a[2], &mp, &n, "Spawn_multiple: maxprocs must be a sequence of int") < 0) goto share;
             if (n != count) { PyMem_Free(mp); PyErr_SetString(PyExc_ValueError, "Spawn_multiple: maxprocs must have one item per command"); goto share; }
@@ -234,7 +238,6 @@ static PyObject *intra_Spawn_multiple(PyObject *self, PyObject *const *args, Py_
         }
         for (int i = 0; i < count; i++) {
             if (maxprocs[i] < 1) { PyErr_Format(PyExc_ValueError, "Spawn_multiple: maxprocs must be positive, got %d", maxprocs[i]); goto share; }
-            total += maxprocs[i];
         }
         if (!a[3] || a[3] == Py_None || PyMPIInfo_Check(a[3])) {
             MPI_Info one;
@@ -253,10 +256,16 @@ static PyObject *intra_Spawn_multiple(PyObject *self, PyObject *const *args, Py_
     }
 share:
     {
-        int shared = PyErr_Occurred() ? BAD_ARGS : cannot_start ? CANNOT_START : total; /* see Spawn */
+        /* As in Spawn; then the root's counts, which every rank needs for errcodes (one list of
+         * codes per command). */
+        int shared = PyErr_Occurred() ? BAD_ARGS : cannot_start ? CANNOT_START : count;
         PYMPI_NOGIL(ierr = MPI_Bcast(&shared, 1, MPI_INT, root, COMM(self)));
         if (CHKERR(ierr) || shared_error(shared, "Spawn_multiple")) goto done;
-        total = shared;
+        count = shared;
+        if (rank != root && !(maxprocs = PyMem_Calloc((size_t)count, sizeof(int)))) { PyErr_NoMemory(); goto done; }
+        PYMPI_NOGIL(ierr = MPI_Bcast(maxprocs, count, MPI_INT, root, COMM(self)));
+        if (CHKERR(ierr)) goto done;
+        for (int i = 0; i < count; i++) total += maxprocs[i];
     }
     if (a[5] && a[5] != Py_None) {
         if (!(codes = PyMem_Calloc((size_t)(total ? total : 1), sizeof(int)))) { PyErr_NoMemory(); goto done; }
@@ -264,7 +273,17 @@ share:
     PYMPI_NOGIL(ierr = MPI_Comm_spawn_multiple(count, commands, argvv ? argvv : MPI_ARGVS_NULL, maxprocs, info, root,
                                                COMM(self), &inter, codes ? codes : MPI_ERRCODES_IGNORE));
     if (CHKERR(ierr)) goto done;
-    if (codes && set_errcodes(a[5], codes, total) < 0) goto done;
+    if (codes) {
+        PyObject *lists = PyList_New(count);
+        for (int i = 0, first = 0; lists && i < count; first += maxprocs[i++]) {
+            PyObject *one = pympi_int_list(codes + first, maxprocs[i]);
+            if (!one) Py_CLEAR(lists);
+            else PyList_SET_ITEM(lists, i, one);
+        }
+        int rc = lists ? PySequence_SetSlice(a[5], 0, PY_SSIZE_T_MAX, lists) : -1;
+        Py_XDECREF(lists);
+        if (rc < 0) goto done;
+    }
     result = intercomm_result(inter);
 done:
     if (argvv) {
