@@ -2,12 +2,15 @@
 # timeout: 180
 """Intracomm.Spawn from a python-mpi parent: children run `sys.executable` (python-mpi).
 
-Each case runs the parent as its own mpiexec job with a timeout and checks that it ends fast.
-Debian's MPICH 4.0.2 is built for ch4:ucx only, whose netmod has no dynamic processes: MPI_Comm_spawn
-fails at once with an MPI error of class ERR_OTHER ("The function is currently not supported with
-ucx netmod", which MPI_Open_port reports; MPI_Comm_spawn's own stack only says "Error in spawn
-call"). The tests assert that (fast, an MPI.Exception, non-zero status) and skip the
-success checks with that reason; with an MPICH that can spawn they check the children's reports."""
+Each case runs the parent as its own mpiexec job with a timeout and checks that it ends fast and
+how. ./check runs this file with two MPIs:
+  - Debian's MPICH 4.0.2, built for ch4:ucx only, whose netmod has no dynamic processes:
+    MPI_Comm_spawn fails at once with an MPI error of class ERR_OTHER ("The function is currently
+    not supported with ucx netmod", which MPI_Open_port reports; MPI_Comm_spawn's own stack only
+    says "Error in spawn call"). The tests assert that (fast, an MPI.Exception, non-zero status)
+    and skip the success checks with that reason.
+  - MPICH 4.0.2 built with ch3:nemesis (tests/mpich-dynproc.sh): the children run, report, and a
+    child that fails takes the whole job down (parent included) within seconds, output intact."""
 import os
 import re
 import time
