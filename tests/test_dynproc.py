@@ -151,7 +151,8 @@ class TestDynproc(unittest.TestCase):
         missing = os.path.join(os.path.dirname(CHILD), 'no-such-program')
         cases = [dict(command=missing),
                  dict(command='no-such-program-pympi'),                        # not on PATH
-                 dict(command=os.path.basename(CHILD)),                        # not executable
+                 dict(command=os.path.basename(CHILD)),                        # not on PATH either
+                 dict(command=os.path.dirname(CHILD)),                         # a directory
                  dict(command='./' + os.path.basename(CHILD), wdir=os.path.dirname(CHILD))]
         for case in cases:
             with self.subTest(**case):

@@ -7,6 +7,7 @@
 #include "pympi.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define COMM(o) (((PyMPICommObject *)(o))->ob_mpi)
@@ -85,17 +86,18 @@ static int info_value(MPI_Info info, const char *key, char *val, int size)
     return flag;
 }
 
-/* Is dir/name (name alone when dir is empty or name absolute) an executable file, with relative
- * paths taken from wdir? */
+/* Is `name`, looked up in the directory dir[0:dirlen] (none when dirlen is 0), an executable
+ * regular file? Relative paths are taken from wdir, where hydra starts the command. */
 static int executable(const char *wdir, const char *dir, size_t dirlen, const char *name)
 {
     char file[PATH_MAX];
+    struct stat st;
     int n;
     if (name[0] == '/') n = snprintf(file, sizeof file, "%s", name);
     else if (dirlen && dir[0] == '/') n = snprintf(file, sizeof file, "%.*s/%s", (int)dirlen, dir, name);
     else if (dirlen) n = snprintf(file, sizeof file, "%s%s%.*s/%s", wdir, wdir[0] ? "/" : "", (int)dirlen, dir, name);
     else n = snprintf(file, sizeof file, "%s%s%s", wdir, wdir[0] ? "/" : "", name);
-    return n > 0 && (size_t)n < sizeof file && access(file, X_OK) == 0;
+    return n > 0 && (size_t)n < sizeof file && stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0;
 }
 
 static int command_can_start(const char *command, MPI_Info info)
