@@ -50,6 +50,10 @@ extern int _Py_UnhandledKeyboardInterrupt;
 #endif
 
 static int world_rank = 0, world_size = 1;
+/* A job of one process, not spawned: it behaves exactly like python3. A spawned child is never
+ * alone (its parents wait for it: an error must abort their job too, and MPI_Finalize would
+ * wait for the parents to disconnect). */
+static int alone = 1;
 
 /* ---- 0. how this process was started ------------------------------------------------- */
 struct launch {
@@ -320,6 +324,9 @@ static void init_mpi(int *argc, char ***argv, const struct launch *l)
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+    MPI_Comm parent = MPI_COMM_NULL;
+    MPI_Comm_get_parent(&parent);
+    alone = world_size == 1 && parent == MPI_COMM_NULL;
     pympi_launcher_owns_mpi = 1;
     /* Mark the process whose launcher initialized MPI: for the processes it starts (helper
      * children) and for mpi4py (which checks that MPI follows mpi4py.rc). */
@@ -370,7 +377,7 @@ static void finish_mpi(int status)
     mpi_done = 1;
     flush_c_streams();
     MPI_Finalized(&finalized);
-    if (status == 0 || (world_size == 1 && !pympi_abort_status)) {
+    if (status == 0 || (alone && !pympi_abort_status)) {
         /* A job of one behaves exactly like python3: same status (and signal, see finish). */
         if (!finalized) MPI_Finalize();
         return;
@@ -402,7 +409,7 @@ static void finish(int status) __attribute__((noreturn));
 static void finish(int status)
 {
     finish_mpi(status);
-    if (pympi_launcher_owns_mpi && world_size == 1 && status == 128 + SIGINT) {
+    if (pympi_launcher_owns_mpi && alone && status == 128 + SIGINT) {
         signal(SIGINT, SIG_DFL);
         raise(SIGINT);
     }
@@ -438,7 +445,7 @@ static void on_fatal_signal(int sig)
 static void install_signal_handlers(void)
 {
     static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
-    if (world_size == 1) return; /* exactly like python3 */
+    if (alone) return; /* exactly like python3 */
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) signal(sigs[i], on_fatal_signal);
 }
 

@@ -22,7 +22,7 @@ mkdir -p "$WORK/apt/sources.list.d" "$WORK/apt/lists/partial" "$WORK/apt/cache/a
 # separated block, so only the Types line changes.
 sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/*.sources > "$WORK/apt/sources.list.d/src.sources"
 APT="-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=$WORK/apt/sources.list.d
-     -o Dir::State::Lists=$WORK/apt/lists -o Dir::Cache=$WORK/apt/cache"
+     -o Dir::State::Lists=$WORK/apt/lists -o Dir::Cache=$WORK/apt/cache -o APT::Sandbox::User=root"
 # shellcheck disable=SC2086
 apt-get $APT -qq update
 # The orig tarball is MPICH's release as shipped (configure included); Debian's patches are

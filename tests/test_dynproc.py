@@ -13,7 +13,6 @@ hydra_nameserver is needed within one mpiexec job); errors are ERR_NAME / ERR_SE
 import os
 import socket
 import sys
-import threading
 import time
 import unittest
 
@@ -22,6 +21,7 @@ from mpi4py import MPI
 
 UNSUPPORTED = 'not supported with ucx netmod'
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spawn', 'child.py')
+CONNECT = os.path.join(os.path.dirname(CHILD), 'connect.py')
 
 
 def ports_supported():
@@ -36,18 +36,6 @@ def ports_supported():
 
 
 DYNAMIC = ports_supported()
-
-
-def pair_threads(first, second):
-    """Run first() here and second() in a thread (both ends of a connection in one process)."""
-    out = {}
-    t = threading.Thread(target=lambda: out.setdefault('second', second()))
-    t.start()
-    try:
-        out['first'] = first()
-    finally:
-        t.join(60)
-    return out['first'], out['second']
 
 
 class TestDynproc(unittest.TestCase):
@@ -157,6 +145,31 @@ class TestDynproc(unittest.TestCase):
         with self.assertRaises(TypeError if comm.rank == 0 else ValueError):
             comm.Spawn_multiple(sys.executable if comm.rank == 0 else [sys.executable])
 
+    def test_spawn_cannot_start(self):
+        # A command that cannot start fails at once on every rank with ERR_SPAWN (MPICH's hydra
+        # would lose track of the job and leave the parents waiting). Looked at on the root only.
+        missing = os.path.join(os.path.dirname(CHILD), 'no-such-program')
+        cases = [dict(command=missing),
+                 dict(command='no-such-program-pympi'),                        # not on PATH
+                 dict(command=os.path.basename(CHILD)),                        # not on PATH either
+                 dict(command=os.path.dirname(CHILD)),                         # a directory
+                 dict(command='./' + os.path.basename(CHILD), wdir=os.path.dirname(CHILD))]
+        for case in cases:
+            with self.subTest(**case):
+                info = MPI.Info.Create()
+                if 'wdir' in case:
+                    info.Set('wdir', case['wdir'])
+                t0 = time.time()
+                command = case['command'] if self.rank == 0 else None
+                with self.assertRaises(MPI.Exception) as cm:
+                    self.comm.Spawn(command, maxprocs=1, info=info)
+                self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_SPAWN)
+                with self.assertRaises(MPI.Exception) as cm:
+                    self.comm.Spawn_multiple([sys.executable, command], maxprocs=[1, 1], info=info)
+                self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_SPAWN)
+                self.assertLess(time.time() - t0, 10)
+                info.Free()
+
     def test_disconnect(self):
         with self.assertRaises(MPI.Exception) as cm:  # mpi4py 3.1: MPI's own error
             MPI.COMM_WORLD.Disconnect()
@@ -229,36 +242,49 @@ class TestSpawn(unittest.TestCase):
         if reports:
             self.assertEqual(reports[0]['argv'], ['in-wdir'])
 
+    def test_spawn_path_info(self):
+        # A bare command name is found through the "path" info key (then PATH), as by execvp.
+        info = MPI.Info.Create()
+        info.Set('path', os.path.dirname(os.path.realpath(sys.executable)))
+        try:
+            inter = self.comm.Spawn(os.path.basename(sys.executable), args=[CHILD, 'by-path'], maxprocs=1, info=info)
+        finally:
+            info.Free()
+        reports = self.talk(inter, 1)
+        if reports:
+            self.assertEqual(reports[0]['argv'], ['by-path'])
+
     def test_spawn_multiple(self):
         errcodes = []
+        # maxprocs as one int: that many processes of every command.
         inter = self.comm.Spawn_multiple([sys.executable, sys.executable],
                                          args=[[CHILD, 'first'], [CHILD, 'second']],
-                                         maxprocs=[1, 1], info=[MPI.INFO_NULL, MPI.INFO_NULL],
+                                         maxprocs=1, info=[MPI.INFO_NULL, MPI.INFO_NULL],
                                          errcodes=errcodes)
-        self.assertEqual(errcodes, [MPI.SUCCESS] * 2)
+        self.assertEqual(errcodes, [[MPI.SUCCESS], [MPI.SUCCESS]])  # one list per command
         reports = self.talk(inter, 2)
         if reports:
             self.assertEqual([r['argv'] for r in reports], [['first'], ['second']])
             self.assertEqual([r['appnum'] for r in reports], [0, 1])
 
-    def test_spawn_missing_command(self):
-        # hydra cannot start it: every rank gets MPI.Exception (or errcodes report it), none hangs.
-        t0 = time.time()
+    def test_spawn_multiple_counts(self):
+        # Only the root's arguments count, errcodes included: every rank gets the root's layout.
         errcodes = []
-        try:
-            inter = self.comm.Spawn(os.path.join(os.path.dirname(CHILD), 'no-such-program'),
-                                    maxprocs=1, errcodes=errcodes)
-        except MPI.Exception:
-            pass
+        if self.rank == 0:
+            inter = self.comm.Spawn_multiple([sys.executable, sys.executable], args=[[CHILD, 'two'], [CHILD, 'one']],
+                                             maxprocs=[2, 1], errcodes=errcodes)
         else:
-            self.assertNotEqual(errcodes, [MPI.SUCCESS])
-            inter.Disconnect()
-        self.assertLess(time.time() - t0, 30)
+            inter = self.comm.Spawn_multiple(None, maxprocs=[5], errcodes=errcodes)
+        self.assertEqual(errcodes, [[MPI.SUCCESS] * 2, [MPI.SUCCESS]])
+        reports = self.talk(inter, 3)
+        if reports:
+            self.assertEqual([r['argv'] for r in reports], [['two'], ['two'], ['one']])
+            self.assertEqual([r['appnum'] for r in reports], [0, 0, 1])
 
 
 @unittest.skipUnless(DYNAMIC, 'MPICH ch4:ucx has no dynamic processes (%s)' % UNSUPPORTED)
 class TestConnect(unittest.TestCase):
-    """Two groups connect: the two halves of COMM_WORLD, or two threads of a single process."""
+    """Two groups connect: COMM_WORLD and a child it spawned, or the two halves of COMM_WORLD."""
 
     def setUp(self):
         self.world = MPI.COMM_WORLD
@@ -277,48 +303,67 @@ class TestConnect(unittest.TestCase):
         inter.Disconnect()
         self.assertEqual(inter, MPI.COMM_NULL)
 
-    def test_accept_connect(self):
-        service = 'pympi-dynproc-%d' % os.getpid()
-        if self.size == 1:
-            port = MPI.Open_port()
+    def spawn_client(self, *args):
+        """A child running spawn/connect.py ARGS: it connects to COMM_WORLD by itself."""
+        return self.world.Spawn(sys.executable, args=[CONNECT] + list(args), maxprocs=1, root=0)
+
+    def test_accept_connect_child(self):
+        # COMM_WORLD accepts on a published port; a spawned child looks the name up and connects.
+        # (MPICH ch3 cannot connect a process to itself, so one rank alone needs a partner.)
+        service = self.world.bcast('pympi-dynproc-%d' % os.getpid(), root=0)
+        port = None
+        if self.rank == 0:
+            port = MPI.Open_port(MPI.INFO_NULL)
             MPI.Publish_name(service, port)
             self.assertEqual(MPI.Lookup_name(service), port)
-            # Two threads must not run collectives on one communicator: the client uses a copy.
-            selfcopy = MPI.COMM_SELF.Dup()
-            server, client = pair_threads(lambda: MPI.COMM_SELF.Accept(port),
-                                          lambda: selfcopy.Connect(MPI.Lookup_name(service)))
-            selfcopy.Free()
-            self.assertEqual(server.Get_remote_size(), 1)
-            pair_threads(lambda: self.exchange(server, True), lambda: self.exchange(client, False))
+        child = self.spawn_client('connect', service)
+        inter = self.world.Accept(port, root=0)
+        self.assertEqual((inter.Get_size(), inter.Get_remote_size()), (self.size, 1))
+        self.exchange(inter, True)
+        child.Disconnect()
+        if self.rank == 0:
+            MPI.Unpublish_name(service, port)
+            MPI.Close_port(port)
+
+    @unittest.skipIf(MPI.COMM_WORLD.size < 2, 'two groups of COMM_WORLD need two processes')
+    def test_accept_connect_halves(self):
+        # Even world ranks serve, odd ones connect; the port name travels through the name service.
+        service = self.world.bcast('pympi-halves-%d' % os.getpid(), root=0)
+        is_server = self.rank % 2 == 0
+        group = self.world.Split(0 if is_server else 1, self.rank)
+        port = None
+        if self.rank == 0:
+            port = MPI.Open_port()
+            MPI.Publish_name(service, port)
+        self.world.Barrier()
+        if is_server:
+            inter = group.Accept(port if group.rank == 0 else None, root=0)
         else:
-            # Even world ranks serve, odd ones connect; the name travels through the name service.
-            is_server = self.rank % 2 == 0
-            group = self.world.Split(0 if is_server else 1, self.rank)
-            service = self.world.bcast(service, root=0)
-            port = None
-            if self.rank == 0:
-                port = MPI.Open_port(MPI.INFO_NULL)
-                MPI.Publish_name(service, port)
-            self.world.Barrier()
-            if is_server:
-                inter = group.Accept(port if group.rank == 0 else None, root=0)
-            else:
-                inter = group.Connect(MPI.Lookup_name(service) if group.rank == 0 else None, root=0)
-            self.assertEqual(inter.Get_remote_size(), self.size - group.size)
-            self.exchange(inter, is_server)
-            group.Free()
+            inter = group.Connect(MPI.Lookup_name(service) if group.rank == 0 else None, root=0)
+        self.assertEqual(inter.Get_remote_size(), self.size - group.size)
+        self.exchange(inter, is_server)
+        group.Free()
         if self.rank == 0:
             MPI.Unpublish_name(service, port)
             MPI.Close_port(port)
         self.world.Barrier()
 
-    def test_join(self):
-        if self.size == 1:
-            a, b = socket.socketpair()
-            with a, b:
-                ia, ib = pair_threads(lambda: MPI.Comm.Join(a.fileno()), lambda: MPI.Comm.Join(b.fileno()))
-            pair_threads(lambda: self.exchange(ia, True), lambda: self.exchange(ib, False))
-            return
+    def test_join_child(self):
+        # Rank 0 listens on the loopback; a spawned child connects and both join over the socket.
+        listener = socket.create_server(('127.0.0.1', 0)) if self.rank == 0 else None
+        tcp_port = self.world.bcast(listener.getsockname()[1] if listener else None, root=0)
+        child = self.spawn_client('join', str(tcp_port))
+        if listener:
+            with listener:
+                sock, _ = listener.accept()
+            with sock:
+                inter = MPI.Comm.Join(sock.fileno())
+            self.assertEqual((inter.Get_size(), inter.Get_remote_size()), (1, 1))
+            self.exchange(inter, True)
+        child.Disconnect()
+
+    @unittest.skipIf(MPI.COMM_WORLD.size < 2, 'a socket between two ranks needs two processes')
+    def test_join_ranks(self):
         # Ranks 0 and 1 connect a TCP socket on the loopback and join over it; the others watch.
         sock = None
         if self.rank == 0:
@@ -335,7 +380,6 @@ class TestConnect(unittest.TestCase):
             self.assertEqual((inter.Get_size(), inter.Get_remote_size()), (1, 1))
             self.exchange(inter, self.rank == 0)
         self.world.Barrier()
-
 
 if __name__ == '__main__':
     mpitest.main()

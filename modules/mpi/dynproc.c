@@ -6,6 +6,10 @@
  * COMM_NULL in a process that was not spawned. Everything that can block releases the GIL. */
 #include "pympi.h"
 
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #define COMM(o) (((PyMPICommObject *)(o))->ob_mpi)
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 #define CLASSKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS | METH_CLASS
@@ -67,6 +71,68 @@ static int set_errcodes(PyObject *errcodes, const int *codes, int n)
 
 static PyObject *intercomm_result(MPI_Comm comm) { return pympi_comm_new_auto(comm); }
 
+/* ---- a command that cannot start ----------------------------------------------------------
+ * MPICH's hydra does not survive a spawned command it cannot start: mpiexec reports the execvp
+ * error, loses track of the job and leaves the parents in MPI_Comm_spawn for ever. So the root
+ * first checks, as execvp will, that the command names an executable file, and a missing one
+ * fails at once on every rank with MPI.Exception(ERR_SPAWN). The check follows the info keys
+ * hydra honours ("wdir": relative names; "path": searched before PATH); a command for other
+ * hosts ("host", "hosts") is not checked here. */
+static int info_value(MPI_Info info, const char *key, char *val, int size)
+{
+    int len = 0, flag = 0;
+    if (info == MPI_INFO_NULL || MPI_Info_get_valuelen(info, key, &len, &flag) != MPI_SUCCESS || !flag) return 0;
+    if (val && MPI_Info_get(info, key, size - 1, val, &flag) != MPI_SUCCESS) return 0;
+    return flag;
+}
+
+/* Is `name`, looked up in the directory dir[0:dirlen] (none when dirlen is 0), an executable
+ * regular file? Relative paths are taken from wdir, where hydra starts the command. */
+static int executable(const char *wdir, const char *dir, size_t dirlen, const char *name)
+{
+    char file[PATH_MAX];
+    struct stat st;
+    int n;
+    if (name[0] == '/') n = snprintf(file, sizeof file, "%s", name);
+    else if (dirlen && dir[0] == '/') n = snprintf(file, sizeof file, "%.*s/%s", (int)dirlen, dir, name);
+    else if (dirlen) n = snprintf(file, sizeof file, "%s%s%.*s/%s", wdir, wdir[0] ? "/" : "", (int)dirlen, dir, name);
+    else n = snprintf(file, sizeof file, "%s%s%s", wdir, wdir[0] ? "/" : "", name);
+    return n > 0 && (size_t)n < sizeof file && stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0;
+}
+
+static int command_can_start(const char *command, MPI_Info info)
+{
+    char wdir[PATH_MAX] = "", path[PATH_MAX] = "";
+    if (info_value(info, "host", NULL, 0) || info_value(info, "hosts", NULL, 0)) return 1;
+    info_value(info, "wdir", wdir, sizeof wdir);
+    if (strchr(command, '/')) return executable(wdir, "", 0, command);
+    info_value(info, "path", path, sizeof path);
+    const char *lists[] = {path, getenv("PATH")};
+    for (int k = 0; k < 2; k++) {
+        for (const char *p = lists[k]; p && *p;) {
+            size_t len = strcspn(p, ":");
+            /* an empty entry is the working directory */
+            if (len ? executable(wdir, p, len, command) : executable(wdir, ".", 1, command)) return 1;
+            p += len;
+            if (*p == ':') p++;
+        }
+    }
+    return 0;
+}
+
+/* What the root of a spawn shares instead of the process count when it cannot go on. */
+enum { BAD_ARGS = -1, CANNOT_START = -2 };
+
+/* Raise on every rank for what the root shared (the root's own error is already set). */
+static int shared_error(int shared, const char *fname)
+{
+    if (shared >= 0) return 0;
+    if (PyErr_Occurred()) return -1;
+    if (shared == CANNOT_START) return pympi_raise(MPI_ERR_SPAWN);
+    PyErr_Format(PyExc_ValueError, "%s: invalid arguments at the root process", fname);
+    return -1;
+}
+
 /* Intracomm.Spawn(command, args=None, maxprocs=1, info=INFO_NULL, root=0, errcodes=None) */
 static PyObject *intra_Spawn(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)
 {
@@ -89,23 +155,18 @@ static PyObject *intra_Spawn(PyObject *self, PyObject *const *args, Py_ssize_t n
     PyObject *result = NULL;
     /* Arguments are significant at the root only; elsewhere they are not even looked at. A bad
      * argument at the root is shared (one int, which also carries the root's maxprocs: MPICH
-     * fills errcodes on every rank with the root's count) so every rank raises, none hangs. */
+     * fills errcodes on every rank with the root's count) so every rank raises, none hangs:
+     * BAD_ARGS (ValueError elsewhere) or CANNOT_START (MPI.Exception(ERR_SPAWN) everywhere). */
     int bad = 0, shared;
     if (rank == root) {
-        if (maxprocs < 1) { PyErr_Format(PyExc_ValueError, "Spawn: maxprocs must be positive, got %d", maxprocs); bad = 1; }
-        else if (!(command = fs_string(a[0], keep, "command"))) bad = 1;
-        else {
-            argv = make_argv(a[1], keep);
-            if (!argv && PyErr_Occurred()) bad = 1;
-        }
+        if (maxprocs < 1) { PyErr_Format(PyExc_ValueError, "Spawn: maxprocs must be positive, got %d", maxprocs); bad = BAD_ARGS; }
+        else if (!(command = fs_string(a[0], keep, "command"))) bad = BAD_ARGS;
+        else if (!(argv = make_argv(a[1], keep)) && PyErr_Occurred()) bad = BAD_ARGS;
+        else if (!command_can_start(command, info)) bad = CANNOT_START;
     }
-    shared = bad ? -1 : maxprocs;
+    shared = bad ? bad : maxprocs;
     PYMPI_NOGIL(ierr = MPI_Bcast(&shared, 1, MPI_INT, root, COMM(self)));
-    if (CHKERR(ierr)) goto done;
-    if (shared < 0) {
-        if (!bad) PyErr_SetString(PyExc_ValueError, "Spawn: invalid arguments at the root process");
-        goto done;
-    }
+    if (CHKERR(ierr) || shared_error(shared, "Spawn")) goto done;
     maxprocs = shared;
     if (a[5] && a[5] != Py_None) {
         if (maxprocs < 1) maxprocs = 1;
@@ -128,7 +189,7 @@ static PyObject *intra_Spawn_multiple(PyObject *self, PyObject *const *args, Py_
 {
     static const char *const kwlist[] = {"command", "args", "maxprocs", "info", "root", "errcodes", NULL};
     PyObject *a[6];
-    int root, ierr, rank = 0, count = 0, total = 0;
+    int root, ierr, rank = 0, count = 0, total = 0, cannot_start = 0;
     MPI_Comm inter = MPI_COMM_NULL;
     if (pympi_parse("Spawn_multiple", kwlist, 1, args, nargs, kw, a) < 0 || pympi_int(a[4], 0, &root) < 0) return NULL;
     if (a[5] && a[5] != Py_None && !PyList_Check(a[5]))
@@ -166,7 +227,11 @@ static PyObject *intra_Spawn_multiple(PyObject *self, PyObject *const *args, Py_
             }
         }
         for (int i = 0; i < count; i++) maxprocs[i] = 1;
-        if (a[2] && a[2] != Py_None) {
+        if (a[2] && PyLong_Check(a[2])) {  /* one count for every command */
+            int n;
+            if (pympi_int(a[2], 1, &n) < 0) goto share;
+            for (int i = 0; i < count; i++) maxprocs[i] = n;
+        } else if (a[2] && a[2] != Py_None) {
             int *mp, n;
             if (pympi_int_array(a[2], &mp, &n, "Spawn_multiple: maxprocs must be a sequence of int") < 0) goto share;
             if (n != count) { PyMem_Free(mp); PyErr_SetString(PyExc_ValueError, "Spawn_multiple: maxprocs must have one item per command"); goto share; }
@@ -175,7 +240,6 @@ static PyObject *intra_Spawn_multiple(PyObject *self, PyObject *const *args, Py_
         }
         for (int i = 0; i < count; i++) {
             if (maxprocs[i] < 1) { PyErr_Format(PyExc_ValueError, "Spawn_multiple: maxprocs must be positive, got %d", maxprocs[i]); goto share; }
-            total += maxprocs[i];
         }
         if (!a[3] || a[3] == Py_None || PyMPIInfo_Check(a[3])) {
             MPI_Info one;
@@ -190,18 +254,20 @@ static PyObject *intra_Spawn_multiple(PyObject *self, PyObject *const *args, Py_
             for (int i = 0; i < count; i++)
                 if (pympi_as_info(PySequence_Fast_GET_ITEM(infos, i), MPI_INFO_NULL, &info[i]) < 0) goto share;
         }
+        for (int i = 0; i < count && !cannot_start; i++) cannot_start = !command_can_start(commands[i], info[i]);
     }
 share:
     {
-        int shared = PyErr_Occurred() ? -1 : total;  /* see Spawn */
+        /* As in Spawn; then the root's counts, which every rank needs for errcodes (one list of
+         * codes per command). */
+        int shared = PyErr_Occurred() ? BAD_ARGS : cannot_start ? CANNOT_START : count;
         PYMPI_NOGIL(ierr = MPI_Bcast(&shared, 1, MPI_INT, root, COMM(self)));
-        if (PyErr_Occurred()) goto done;
+        if (CHKERR(ierr) || shared_error(shared, "Spawn_multiple")) goto done;
+        count = shared;
+        if (rank != root && !(maxprocs = PyMem_Calloc((size_t)count, sizeof(int)))) { PyErr_NoMemory(); goto done; }
+        PYMPI_NOGIL(ierr = MPI_Bcast(maxprocs, count, MPI_INT, root, COMM(self)));
         if (CHKERR(ierr)) goto done;
-        if (shared < 0) {
-            PyErr_SetString(PyExc_ValueError, "Spawn_multiple: invalid arguments at the root process");
-            goto done;
-        }
-        total = shared;
+        for (int i = 0; i < count; i++) total += maxprocs[i];
     }
     if (a[5] && a[5] != Py_None) {
         if (!(codes = PyMem_Calloc((size_t)(total ? total : 1), sizeof(int)))) { PyErr_NoMemory(); goto done; }
@@ -209,7 +275,17 @@ share:
     PYMPI_NOGIL(ierr = MPI_Comm_spawn_multiple(count, commands, argvv ? argvv : MPI_ARGVS_NULL, maxprocs, info, root,
                                                COMM(self), &inter, codes ? codes : MPI_ERRCODES_IGNORE));
     if (CHKERR(ierr)) goto done;
-    if (codes && set_errcodes(a[5], codes, total) < 0) goto done;
+    if (codes) {
+        PyObject *lists = PyList_New(count);
+        for (int i = 0, first = 0; lists && i < count; first += maxprocs[i++]) {
+            PyObject *one = pympi_int_list(codes + first, maxprocs[i]);
+            if (!one) Py_CLEAR(lists);
+            else PyList_SET_ITEM(lists, i, one);
+        }
+        int rc = lists ? PySequence_SetSlice(a[5], 0, PY_SSIZE_T_MAX, lists) : -1;
+        Py_XDECREF(lists);
+        if (rc < 0) goto done;
+    }
     result = intercomm_result(inter);
 done:
     if (argvv) {

@@ -171,7 +171,7 @@ static PyObject *status_Set_cancelled(PyObject *self, ARGS)
 /* ---- Fortran conversion --------------------------------------------------------------------- */
 static PyObject *status_py2f(PyObject *self, PyObject *u)
 {
-    MPI_Fint f[MPI_F_STATUS_SIZE];
+    MPI_Fint f[MPI_F_STATUS_SIZE] = {0}; /* untouched when MPI_Status_c2f is missing (pympi.h) */
     if (CHKERR(MPI_Status_c2f(&ST(self), f))) return NULL;
     PyObject *list = PyList_New(MPI_F_STATUS_SIZE);
     if (!list) return NULL;

@@ -16,8 +16,9 @@ t0 = time.time()
 try:
     inter = MPI.COMM_SELF.Spawn(command, args=args, maxprocs=nprocs, errcodes=errcodes)
 except MPI.Exception as e:
-    print('SPAWN-EXCEPTION class=%d after %.1fs: %s' % (e.Get_error_class(), time.time() - t0,
-                                                       str(e).splitlines()[-1]), flush=True)
+    names = sorted(n for n in dir(MPI) if n.startswith('ERR_') and getattr(MPI, n) == e.Get_error_class())
+    print('SPAWN-EXCEPTION class=%d (%s) after %.1fs: %s' % (e.Get_error_class(), ' '.join(names),
+                                                            time.time() - t0, str(e).splitlines()[-1]), flush=True)
     try:  # why: MPI_Comm_spawn's own error stack only says "Error in spawn call"
         MPI.Close_port(MPI.Open_port())
     except MPI.Exception as e2:
