@@ -902,6 +902,12 @@ static PyObject *prequest_Startall(PyObject *cls, PyObject *const *args, Py_ssiz
     int ierr;
     if (pympi_parse("Startall", kwlist, 1, args, nargs, kw, a) < 0) return NULL;
     if (reqset_get(&rs, a[0], 0) < 0) return NULL;
+    /* MPICH frees its scratch array twice when it rejects a null request in a long list. */
+    for (int i = 0; i < rs.n; i++)
+        if (rs.reqs[i] == MPI_REQUEST_NULL) {
+            reqset_done(&rs);
+            return pympi_raise(MPI_ERR_REQUEST), NULL;
+        }
     PYMPI_NOGIL(ierr = MPI_Startall(rs.n, rs.reqs));
     reqset_sync(&rs);
     reqset_done(&rs);

@@ -512,6 +512,22 @@ RMA_WRAP(win_Rget, OP_GET, 1)
 RMA_WRAP(win_Accumulate, OP_ACC, 0)
 RMA_WRAP(win_Raccumulate, OP_ACC, 1)
 
+/* MPICH reads the origin and fills the result with the target's type map without comparing
+ * sizes: an origin (unless the op is NO_OP) or a result of another size than a non-empty
+ * target makes it crash or fail an assertion. MPI requires the same type signature; the sizes
+ * are what can be checked here. */
+static int check_sizes(const rma_args *r, MPI_Op op, MPI_Datatype rtype, int rcount)
+{
+    MPI_Count osize = 0, tsize = 0, rsize = 0;
+    if (MPI_Type_size_x(r->o.type, &osize) != MPI_SUCCESS || MPI_Type_size_x(r->ttype, &tsize) != MPI_SUCCESS ||
+        MPI_Type_size_x(rtype, &rsize) != MPI_SUCCESS)
+        return 0; /* invalid datatype: MPI reports it */
+    tsize *= r->tcount;
+    if ((op != MPI_NO_OP && osize * r->ocount != tsize) || (tsize && rsize * rcount != tsize))
+        return pympi_raise(MPI_ERR_TYPE);
+    return 0;
+}
+
 static PyObject *get_accumulate(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw, int req)
 {
     static const char *const kwlist[] = {"origin", "result", "target_rank", "target", "op", NULL};
@@ -527,13 +543,10 @@ static PyObject *get_accumulate(PyObject *self, PyObject *const *args, Py_ssize_
         return NULL;
     if (pympi_msg_get(a[1], PYMPI_RECV, &res) < 0) return NULL;
     if (as_int_count(res.count, &rcount, "result") < 0) { pympi_msg_release(&res); return NULL; }
-    if (rma_get(a[0], PYMPI_SEND, Py_None, &r) < 0) { pympi_msg_release(&res); return NULL; }
-    if (a[0] == Py_None) { r.o.type = res.type; r.ocount = 0; }
-    /* The target defaults to the result buffer's count and datatype (origin may be None for NO_OP). */
-    rma_args t = r;
-    t.o.type = res.type;
-    t.ocount = rcount;
-    if (parse_target(a[3], &t) < 0 || check_range(self, rank, t.tdisp, t.tcount, t.ttype) < 0) {
+    /* As in mpi4py, the target defaults to the origin's count and datatype (None: 0 bytes). */
+    if (rma_get(a[0], PYMPI_SEND, a[3], &r) < 0) { pympi_msg_release(&res); return NULL; }
+    if (check_range(self, rank, r.tdisp, r.tcount, r.ttype) < 0 ||
+        check_sizes(&r, op, res.type, rcount) < 0) {
         pympi_msg_release(&r.o);
         pympi_msg_release(&res);
         return NULL;
@@ -541,10 +554,10 @@ static PyObject *get_accumulate(PyObject *self, PyObject *const *args, Py_ssize_
     MPI_Win win = H(self);
     if (req)
         PYMPI_NOGIL(ierr = MPI_Rget_accumulate(r.o.addr, r.ocount, r.o.type, res.addr, rcount, res.type, rank,
-                                               t.tdisp, t.tcount, t.ttype, op, win, &request));
+                                               r.tdisp, r.tcount, r.ttype, op, win, &request));
     else
         PYMPI_NOGIL(ierr = MPI_Get_accumulate(r.o.addr, r.ocount, r.o.type, res.addr, rcount, res.type, rank,
-                                              t.tdisp, t.tcount, t.ttype, op, win));
+                                              r.tdisp, r.tcount, r.ttype, op, win));
     if (CHKERR(ierr) || !req) {
         pympi_msg_release(&r.o);
         pympi_msg_release(&res);
