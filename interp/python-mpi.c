@@ -99,6 +99,7 @@ static void drain_stdio(void)
  * called exit() itself: sys.exit(n) in a script or -c command ends in Py_Exit(n) -> exit(n),
  * never returning to main(). */
 static int mpi_done = 0;
+int pympi_win_close_all(void); /* modules/mpi/win.c */
 
 static void finish_mpi(int status)
 {
@@ -106,7 +107,13 @@ static void finish_mpi(int status)
     mpi_done = 1;
     flush_c_streams();
     if (status == 0 || world_size == 1) {
-        /* A job of one behaves exactly like python3: same status (and signal, see finish). */
+        /* A job of one behaves exactly like python3: same status (and signal, see finish).
+         * MPI_Finalize crashes on a window the program left allocated: free them first. */
+        if (pympi_win_close_all() < 0) {
+            fprintf(stderr, "python-mpi: rank %d: a window is left in a Start/Post epoch: "
+                    "MPI is not finalized\n", world_rank);
+            return;
+        }
         MPI_Finalize();
         return;
     }

@@ -24,6 +24,68 @@ PYMPI_DEFINE_KIND(Win, MPI_Win, MPI_WIN_NULL, MPI_Win);
 #define H(o) (((PyMPIWinObject *)(o))->ob_mpi)
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 
+/* ---- windows alive at exit ------------------------------------------------------
+ * MPICH's MPI_Finalize dies on an assertion when a window is still allocated, or still in an
+ * epoch, so the windows the module created are listed here (with their open PSCW epochs) until
+ * freed, and pympi_win_close_all() ends their epochs and frees them before MPI_Finalize. */
+typedef struct {
+    MPI_Win win;
+    int started, posted; /* an access epoch of Start, an exposure epoch of Post, still open */
+} live_win;
+static live_win *live;
+static int nlive, maxlive;
+
+static live_win *live_find(MPI_Win win)
+{
+    for (int i = 0; i < nlive; i++)
+        if (live[i].win == win) return &live[i];
+    return NULL;
+}
+
+static int live_add(MPI_Win win)
+{
+    if (nlive == maxlive) {
+        int n = maxlive ? 2 * maxlive : 16;
+        live_win *l = PyMem_RawRealloc(live, sizeof *live * (size_t)n);
+        if (!l) return -1;
+        live = l;
+        maxlive = n;
+    }
+    live[nlive++] = (live_win){win, 0, 0};
+    return 0;
+}
+
+static void live_remove(MPI_Win win)
+{
+    live_win *l = live_find(win);
+    if (l) *l = live[--nlive];
+}
+
+/* Returns -1 when a window is left in a Start or Post epoch that only the other processes
+ * could end (closing it would wait for ever): it is left alone, and MPI cannot be finalized. */
+int pympi_win_close_all(void)
+{
+    int rc = 0, finalized = 1;
+    if (MPI_Finalized(&finalized) != MPI_SUCCESS || finalized) return 0;
+    for (int i = nlive - 1; i >= 0; i--) {
+        live_win *l = &live[i];
+        int size = 0, flag = 1;
+        MPI_Group g;
+        if (l->started) { rc = -1; continue; }
+        if (l->posted && (MPI_Win_test(l->win, &flag) != MPI_SUCCESS || !flag)) { rc = -1; continue; }
+        /* Passive-target epochs: ending one that is not open is an error, which is ignored. */
+        MPI_Win_unlock_all(l->win);
+        if (MPI_Win_get_group(l->win, &g) == MPI_SUCCESS) {
+            MPI_Group_size(g, &size);
+            MPI_Group_free(&g);
+        }
+        for (int r = 0; r < size; r++) MPI_Win_unlock(r, l->win);
+        MPI_Win_free(&l->win);
+        *l = live[--nlive];
+    }
+    return rc;
+}
+
 static void win_dealloc(WinObject *self)
 {
     /* Never MPI_Win_free here (collective). Memory of a live window stays pinned. */
@@ -78,6 +140,7 @@ static PyObject *win_wrap(PyTypeObject *tp, MPI_Win win, PyObject *mem)
 {
     MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN);
     if (!PyType_IsSubtype(tp, &PyMPIWin_Type)) tp = &PyMPIWin_Type;
+    if (live_add(win) < 0) return PyErr_NoMemory(); /* memory stays pinned, as below */
     PyObject *o = pympi_handle_new(tp, &win, PYMPI_OWNED);
     if (!o) {
         /* Cannot free collectively here: keep the memory pinned. */
@@ -251,8 +314,10 @@ static PyObject *win_Free(PyObject *self, PyObject *u)
     int ierr;
     if (pympi_check_not_const(self, w->base.flags) < 0) return NULL;
     CHECK(self);
+    MPI_Win win = w->base.ob_mpi;
     PYMPI_NOGIL(ierr = MPI_Win_free(&w->base.ob_mpi));
     if (CHKERR(ierr)) return NULL;
+    live_remove(win);
     Py_CLEAR(w->ob_mem);
     PyMem_Free(w->ob_ext);
     w->ob_ext = NULL;
@@ -651,6 +716,14 @@ static PyObject *win_Fence(PyObject *self, PyObject *const *args, Py_ssize_t nar
     Py_RETURN_NONE;
 }
 
+/* Record a Start/Post epoch opened (1) or closed (0). */
+static void live_epoch(PyObject *self, int post, int open)
+{
+    live_win *l = live_find(H(self));
+    if (l && post) l->posted = open;
+    else if (l) l->started = open;
+}
+
 static PyObject *group_sync(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw, int post)
 {
     static const char *const kwlist[] = {"group", "assertion", NULL};
@@ -664,6 +737,7 @@ static PyObject *group_sync(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (post) PYMPI_NOGIL(ierr = MPI_Win_post(g, assertion, H(self)));
     else PYMPI_NOGIL(ierr = MPI_Win_start(g, assertion, H(self)));
     if (CHKERR(ierr)) return NULL;
+    live_epoch(self, post, 1);
     Py_RETURN_NONE;
 }
 static PyObject *win_Start(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return group_sync(s, a, n, k, 0); }
@@ -678,7 +752,16 @@ static PyObject *win_Post(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObjec
         if (CHKERR(ierr)) return NULL;                \
         Py_RETURN_NONE;                               \
     }
-SYNC0(win_Complete, MPI_Win_complete)
+static PyObject *win_Complete(PyObject *self, PyObject *u)
+{
+    int ierr;
+    CHECK(self);
+    PYMPI_NOGIL(ierr = MPI_Win_complete(H(self)));
+    if (CHKERR(ierr)) return NULL;
+    live_epoch(self, 0, 0);
+    Py_RETURN_NONE;
+}
+
 SYNC0(win_Unlock_all, MPI_Win_unlock_all)
 SYNC0(win_Flush_all, MPI_Win_flush_all)
 SYNC0(win_Flush_local_all, MPI_Win_flush_local_all)
@@ -690,6 +773,7 @@ static PyObject *win_Wait(PyObject *self, PyObject *u)
     CHECK(self);
     PYMPI_NOGIL(ierr = MPI_Win_wait(H(self)));
     if (CHKERR(ierr)) return NULL;
+    live_epoch(self, 1, 0);
     Py_RETURN_TRUE;
 }
 
@@ -698,6 +782,7 @@ static PyObject *win_Test(PyObject *self, PyObject *u)
     int flag = 0;
     CHECK(self);
     if (CHKERR(MPI_Win_test(H(self), &flag))) return NULL;
+    if (flag) live_epoch(self, 1, 0);
     return PyBool_FromLong(flag);
 }
 
