@@ -35,6 +35,8 @@ EXPLAINED_HANGS = [
      r'tag_ub_plus|rank_1|float|proc_null|root_const|undefined|any_source|None)$',
      'a blocking receive or probe whose source/tag no pending message matches waits forever '
      '(one process, only the one message of tag 0 the case sent itself)'),
+    (r'Win\.Start on win\w*: (valid|extra|assertion=)',
+     'Start may wait for the Post of its targets (MPICH does), and no process posts'),
     (RECV_LIKE + r' on \w+: (status|buf|recvbuf)=',
      'a blocking receive or probe of a message sent by nobody (the value replaced takes the '
      'place of an argument the pending message is matched by)'),
