@@ -37,6 +37,8 @@ EXPLAINED_HANGS = [
      '(one process, only the one message of tag 0 the case sent itself)'),
     (r'Win\.Start on win\w*: (valid|extra|assertion=)',
      'Start may wait for the Post of its targets (MPICH does), and no process posts'),
+    (r'File\.Preallocate on file: size=huge31$',
+     'preallocating 2 GiB writes 2 GiB to the file: real work, longer than the hang limit'),
     (RECV_LIKE + r' on \w+: (status|buf|recvbuf)=',
      'a blocking receive or probe of a message sent by nobody (the value replaced takes the '
      'place of an argument the pending message is matched by)'),
