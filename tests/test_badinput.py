@@ -105,6 +105,14 @@ class TestBadInput(unittest.TestCase):
             MPI.Prequest.Startall([MPI.REQUEST_NULL] * 100000)
         self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_REQUEST)
 
+    def test_grequest_completed_twice(self):
+        r = MPI.Grequest.Start(lambda status: None, lambda: None, lambda completed: None)
+        r.Complete()
+        with self.assertRaises(MPI.Exception) as cm:
+            r.Complete()
+        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_REQUEST)
+        r.Wait()
+
     def test_file_pair_types(self):
         import os
         import tempfile

@@ -1029,11 +1029,18 @@ static PyObject *grequest_Start(PyObject *cls, PyObject *const *args, Py_ssize_t
     return r; /* state is released by greq_free */
 }
 
+/* MPICH does not check that a generalized request is completed once: a second Complete drops
+ * a reference it does not hold, and the Wait that follows fails an assertion. */
+#define GREQ_COMPLETED 0x100u
+
 static PyObject *grequest_Complete(PyObject *self, PyObject *u)
 {
     int ierr;
+    if (REQ(self)->ob_mpi != MPI_REQUEST_NULL && (REQ(self)->flags & GREQ_COMPLETED))
+        return pympi_raise(MPI_ERR_REQUEST), NULL;
     PYMPI_NOGIL(ierr = MPI_Grequest_complete(REQ(self)->ob_mpi));
     if (REQCHK(ierr)) return NULL;
+    REQ(self)->flags |= GREQ_COMPLETED;
     Py_RETURN_NONE;
 }
 

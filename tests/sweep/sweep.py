@@ -34,7 +34,12 @@ EXPLAINED_HANGS = [
     (RECV_LIKE + r' on \w+: (source|tag|recvtag|sendtag|dest)=(zero|neg|huge31|any_tag|'
      r'tag_ub_plus|rank_1|float|proc_null|root_const|undefined|any_source|None)$',
      'a blocking receive or probe whose source/tag no pending message matches waits forever '
-     '(one process, only the one message of tag 0 the case sent itself)'),
+     '(one process, only the one message of tag 0 the case sent itself); in a sendrecv whose '
+     'send goes to PROC_NULL or whose receive is from PROC_NULL, the other half waits: with '
+     'ch4:ucx a send to oneself completes only when it is received'),
+    (r'Message\.([Pp]robe|[Mm]probe) on message: (valid|extra|(source|tag)=(zero|rank_1|'
+     r'any_source|any_tag|float)|status=None)$',
+     'Message.Probe/Mprobe probe their comm argument, COMM_SELF, where no message was sent'),
     (r'Win\.Start on win\w*: (valid|extra|assertion=)',
      'Start may wait for the Post of its targets (MPICH does), and no process posts'),
     (r'File\.Preallocate on file: size=huge31$',
@@ -85,8 +90,11 @@ class Sweep:
 
     def child(self, args, stdin=b''):
         with self.lock:
-            return subprocess.run([self.python_mpi, CASES] + args, input=stdin, cwd=self.workdir,
-                                  capture_output=True, timeout=600).stdout.decode()
+            p = subprocess.run([self.python_mpi, CASES] + args, input=stdin, cwd=self.workdir,
+                               capture_output=True, timeout=600)
+        if p.returncode != 0:
+            sys.exit('sweep: %s %s failed:\n%s' % (self.python_mpi, args[0], p.stderr.decode()))
+        return p.stdout.decode()
 
     def run_batch(self, indices):
         """Runs the indices in one child. Returns (done, culprit, failure, finalize_failure):
