@@ -933,15 +933,16 @@ static const char *get_datarep(PyObject *o)
     return s;
 }
 
-/* MPICH 4.0's external32 code handles a type of one basic datatype only: on a typemap that
- * mixes several (a struct of int and double, the pair types) Pack_external_size executes an
- * illegal instruction. Walks the type's constructors; *basic is the one basic type seen so
- * far (MPI_DATATYPE_NULL at first). Returns 1 for one basic type, 0 for several, -1 on error. */
-static int single_basic_type(MPI_Datatype t, MPI_Datatype *basic)
+/* Whether a type's typemap holds one basic datatype only (a pair type, MPI_DOUBLE_INT ...,
+ * counts as one basic type if pairs is set). Walks the type's constructors; *basic is the one
+ * basic type seen so far (MPI_DATATYPE_NULL at first). Returns 1 for one, 0 for several, -1 on
+ * error. MPICH 4.0 crashes on mixed types where MPI requires one: external32 (an illegal
+ * instruction in Pack_external_size, pair types included) and RMA accumulate (an abort). */
+static int single_basic_type(MPI_Datatype t, MPI_Datatype *basic, int pairs)
 {
     int ni, na, nd, combiner;
-    if (t == MPI_FLOAT_INT || t == MPI_DOUBLE_INT || t == MPI_LONG_INT || t == MPI_SHORT_INT ||
-        t == MPI_LONG_DOUBLE_INT)
+    if (!pairs && (t == MPI_FLOAT_INT || t == MPI_DOUBLE_INT || t == MPI_LONG_INT || t == MPI_SHORT_INT ||
+                   t == MPI_LONG_DOUBLE_INT))
         return 0;
     if (CHKERR(MPI_Type_get_envelope(t, &ni, &na, &nd, &combiner))) return -1;
     if (combiner == MPI_COMBINER_NAMED || nd == 0) {
@@ -956,7 +957,7 @@ static int single_basic_type(MPI_Datatype t, MPI_Datatype *basic)
     else if (!CHKERR(MPI_Type_get_contents(t, ni, na, nd, ints, aints, types))) {
         rc = 1;
         for (int k = 0; k < nd; k++) {
-            if (rc == 1) rc = single_basic_type(types[k], basic);
+            if (rc == 1) rc = single_basic_type(types[k], basic, pairs);
             int x, comb;
             MPI_Type_get_envelope(types[k], &x, &x, &x, &comb);
             if (comb != MPI_COMBINER_NAMED) MPI_Type_free(&types[k]);
@@ -968,13 +969,18 @@ static int single_basic_type(MPI_Datatype t, MPI_Datatype *basic)
     return rc;
 }
 
+int pympi_type_check_single(MPI_Datatype t, int pairs)
+{
+    MPI_Datatype basic = MPI_DATATYPE_NULL;
+    int one = single_basic_type(t, &basic, pairs);
+    if (one < 0) return -1;
+    return one ? 0 : pympi_raise(MPI_ERR_TYPE);
+}
+
 /* MPI_Pack_external_size, for the types MPICH can represent in external32 (else ERR_TYPE). */
 static int external32_size(const char *datarep, MPI_Count count, MPI_Datatype t, MPI_Count *size)
 {
-    MPI_Datatype basic = MPI_DATATYPE_NULL;
-    int one = single_basic_type(t, &basic);
-    if (one < 0) return -1;
-    if (!one) return pympi_raise(MPI_ERR_TYPE);
+    if (pympi_type_check_single(t, 0) < 0) return -1;
     return CHKERR(MPI_Pack_external_size_c(datarep, count, t, size));
 }
 

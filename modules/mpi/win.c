@@ -538,6 +538,14 @@ static int rma_get(PyObject *origin, int role, PyObject *target, rma_args *r)
 
 enum { OP_PUT, OP_GET, OP_ACC };
 
+/* Accumulate needs origin and target types of one predefined type each (MPICH aborts on a
+ * struct of int and double instead of returning an error). */
+static int acc_types(const rma_args *r)
+{
+    if (r->ocount && pympi_type_check_single(r->o.type, 1) < 0) return -1;
+    return r->tcount ? pympi_type_check_single(r->ttype, 1) : 0;
+}
+
 static PyObject *rma_op(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw, int kind, int req)
 {
     static const char *const kw2[] = {"origin", "target_rank", "target", NULL};
@@ -553,7 +561,11 @@ static PyObject *rma_op(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
         pympi_int(a[1], 0, &rank) < 0 || (kind == OP_ACC && pympi_as_op(a[3], MPI_SUM, &op) < 0))
         return NULL;
     if (rma_get(a[0], kind == OP_GET ? PYMPI_RECV : PYMPI_SEND, a[2], &r) < 0) return NULL;
-    if (check_range(self, rank, r.tdisp, r.tcount, r.ttype) < 0) { pympi_msg_release(&r.o); return NULL; }
+    if (check_range(self, rank, r.tdisp, r.tcount, r.ttype) < 0 ||
+        (kind == OP_ACC && acc_types(&r) < 0)) {
+        pympi_msg_release(&r.o);
+        return NULL;
+    }
     MPI_Win win = H(self);
     switch (kind * 2 + req) {
     case 0: PYMPI_NOGIL(ierr = MPI_Put(r.o.addr, r.ocount, r.o.type, rank, r.tdisp, r.tcount, r.ttype, win)); break;
@@ -611,7 +623,7 @@ static PyObject *get_accumulate(PyObject *self, PyObject *const *args, Py_ssize_
     /* As in mpi4py, the target defaults to the origin's count and datatype (None: 0 bytes). */
     if (rma_get(a[0], PYMPI_SEND, a[3], &r) < 0) { pympi_msg_release(&res); return NULL; }
     if (check_range(self, rank, r.tdisp, r.tcount, r.ttype) < 0 ||
-        check_sizes(&r, op, res.type, rcount) < 0) {
+        check_sizes(&r, op, res.type, rcount) < 0 || acc_types(&r) < 0) {
         pympi_msg_release(&r.o);
         pympi_msg_release(&res);
         return NULL;

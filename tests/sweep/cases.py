@@ -104,10 +104,20 @@ def _request_cleanup(r):
 
 
 def _prequest():
+    # a persistent receive: started by a case, it is cancelled by the cleanup (a send to
+    # oneself could only complete by being received)
     c = _dupself()
-    r = c.Send_init(bytearray(8), 0, 0)
+    r = c.Recv_init(bytearray(8), 0, 0)
     c.Free()
     return r
+
+
+def _prequest_cleanup(r):
+    try:
+        r.Cancel()
+    except Exception:
+        pass
+    _request_cleanup(r)
 
 
 def _grequest():
@@ -174,7 +184,7 @@ RECEIVERS = {  # label: (factory, cleanup)
     'struct': (_struct_type, _free),
     'status': (MPI.Status, _nothing),
     'request': (_request_done, _request_cleanup),
-    'prequest': (_prequest, _request_cleanup),
+    'prequest': (_prequest, _prequest_cleanup),
     'grequest': (_grequest, _request_cleanup),
     'message': (_message, _message_cleanup),
     'op': (lambda: MPI.Op.Create(lambda a, b, t: None), _free),
@@ -439,15 +449,21 @@ def prelude(name, obj):
     return None
 
 
-def finish(ret):
-    """What a case returned that would keep its message or receive pending: a matched
-    message is received, a pending receive cancelled."""
+def finish(ret, obj):
+    """What a case returned that would keep its message or receive pending, or use up a
+    limited resource (user Ops, communicators) over many cases: a matched message is received,
+    a pending receive cancelled, a new handle freed."""
     try:
         if isinstance(ret, MPI.Message) and ret:
             ret.Recv(bytearray(1 << 16))
         elif isinstance(ret, MPI.Request) and ret and not ret.Test():
             ret.Cancel()
             ret.Test()
+        elif isinstance(ret, (MPI.Op, MPI.Datatype, MPI.Comm, MPI.Group, MPI.Info, MPI.Win)) \
+                and ret is not obj and ret:
+            ret.Free()
+        elif isinstance(ret, MPI.File) and ret:
+            ret.Close()
     except Exception:
         pass
 
@@ -455,7 +471,10 @@ def finish(ret):
 def run_case(case):
     owner, name, params, recv, what = case
     make, cleanup = RECEIVERS[recv]
-    obj = freed(recv) if what == 'freed' else make()
+    try:
+        obj = freed(recv) if what == 'freed' else make()
+    except Exception as e:  # the receiver cannot be made (a resource used up): no call
+        return 'exc %s (making the %s)' % (type(e).__name__, recv)
     undo = prelude(name, obj) if what != 'freed' else None
     try:
         if isinstance(what, tuple) and what[0] == 'generic':
@@ -479,7 +498,7 @@ def run_case(case):
             result = 'ok'
         except BaseException as e:
             ret, result = None, 'exc ' + type(e).__name__
-        finish(ret)
+        finish(ret, obj)
         return result
     finally:
         if undo:

@@ -38,7 +38,7 @@ EXPLAINED_HANGS = [
      'send goes to PROC_NULL or whose receive is from PROC_NULL, the other half waits: with '
      'ch4:ucx a send to oneself completes only when it is received'),
     (r'Message\.([Pp]robe|[Mm]probe) on message: (valid|extra|(source|tag)=(zero|rank_1|'
-     r'any_source|any_tag|float)|status=None)$',
+     r'any_source|any_tag|float|bottom)|status=None)$',
      'Message.Probe/Mprobe probe their comm argument, COMM_SELF, where no message was sent'),
     (r'Win\.Start on win\w*: (valid|extra|assertion=)',
      'Start may wait for the Post of its targets (MPICH does), and no process posts'),
