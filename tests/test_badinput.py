@@ -38,6 +38,23 @@ class TestBadInput(unittest.TestCase):
             w.Unlock(0)
             w.Free()
 
+    def test_accumulate_mixed_types(self):
+        t = struct_type()
+        w = MPI.Win.Allocate(64, comm=MPI.COMM_SELF)
+        w.Lock(0)
+        try:
+            for call in (lambda: w.Accumulate([bytearray(64), t], 0),
+                         lambda: w.Raccumulate([bytearray(64), t], 0),
+                         lambda: w.Get_accumulate([bytearray(16), t], [bytearray(16), t], 0)):
+                with self.assertRaises(MPI.Exception) as cm:
+                    call()
+                self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TYPE)
+            w.Accumulate([bytearray(16), MPI.DOUBLE_INT], 0, op=MPI.MAXLOC)  # pairs are fine
+        finally:
+            w.Unlock(0)
+            w.Free()
+            t.Free()
+
     def test_external32_mixed_types(self):
         t = struct_type()
         try:
