@@ -369,6 +369,7 @@ static void drain_stdio(void)
  * (MPI.Finalize()): a failure after that can only be reported. In a helper child the
  * launcher owns no MPI and does nothing. */
 static int mpi_done = 0;
+int pympi_win_close_all(void); /* modules/mpi/win.c */
 
 static void finish_mpi(int status)
 {
@@ -379,7 +380,15 @@ static void finish_mpi(int status)
     MPI_Finalized(&finalized);
     if (status == 0 || (alone && !pympi_abort_status)) {
         /* A job of one behaves exactly like python3: same status (and signal, see finish). */
-        if (!finalized) MPI_Finalize();
+        if (!finalized) {
+            /* MPI_Finalize crashes on a window the program left allocated: free them first. */
+            if (pympi_win_close_all() < 0) {
+                fprintf(stderr, "python-mpi: rank %d: a window is left in a Start/Post epoch: "
+                        "MPI is not finalized\n", world_rank);
+                return;
+            }
+            MPI_Finalize();
+        }
         return;
     }
     if (finalized) {

@@ -118,6 +118,24 @@ static int check_same(const pympi_msg *s, const pympi_msg *r, const char *fn)
     return 0;
 }
 
+/* The block a process sends itself (root of Gather/Scatter, every process of Allgather and
+ * Alltoall on an intracommunicator): MPI requires the same amount of data on both sides, and
+ * MPICH copies this block locally without comparing, hanging or failing an assertion when the
+ * sizes differ. It is the one block whose both sides are known here, so it is checked. */
+static int check_self_block(MPI_Count scount, MPI_Datatype stype, MPI_Count rcount, MPI_Datatype rtype,
+                            const char *fn)
+{
+    MPI_Count ssize = 0, rsize = 0;
+    if (MPI_Type_size_x(stype, &ssize) != MPI_SUCCESS || MPI_Type_size_x(rtype, &rsize) != MPI_SUCCESS)
+        return 0; /* an invalid datatype: MPI reports it */
+    if (ssize * scount != rsize * rcount) {
+        PyErr_Format(PyExc_ValueError, "%s: this process sends itself %lld bytes but expects %lld", fn,
+                     (long long)(ssize * scount), (long long)(rsize * rcount));
+        return -1;
+    }
+    return 0;
+}
+
 /* The op argument (default SUM); *user says whether a Python function may run. */
 static int get_op(PyObject *o, MPI_Op *op, int *user)
 {
@@ -189,6 +207,9 @@ static PyObject *gather(ARGS, int nb, int v)
         if (!c.inter) {
             if (pympi_msg_get(a[0], PYMPI_SEND | PYMPI_ALLOW_INPLACE, &b.s) < 0) goto fail;
             if (b.s.addr == MPI_IN_PLACE) b.s.type = v ? b.rv.type : b.r.type;
+            else if (check_self_block(b.s.count, b.s.type, v ? b.rv.counts[root] : b.r.count,
+                                      v ? b.rv.type : b.r.type, fn) < 0)
+                goto fail;
         }
     } else if (role == 0) {
         if (pympi_msg_get(a[0], PYMPI_SEND, &b.s) < 0) goto fail;
@@ -232,6 +253,9 @@ static PyObject *scatter(ARGS, int nb, int v)
         if (!c.inter) {
             if (pympi_msg_get(a[1], PYMPI_RECV | PYMPI_ALLOW_INPLACE, &b.r) < 0) goto fail;
             if (b.r.addr == MPI_IN_PLACE) b.r.type = v ? b.sv.type : b.s.type;
+            else if (check_self_block(v ? b.sv.counts[root] : b.s.count, v ? b.sv.type : b.s.type,
+                                      b.r.count, b.r.type, fn) < 0)
+                goto fail;
         }
     } else if (role == 0) {
         if (pympi_msg_get(a[1], PYMPI_RECV, &b.r) < 0) goto fail;
@@ -273,6 +297,9 @@ static PyObject *allgather(ARGS, int nb, int v)
         goto fail;
     if (pympi_msg_get(a[0], PYMPI_SEND | (c.inter ? 0 : PYMPI_ALLOW_INPLACE), &b.s) < 0) goto fail;
     if (b.s.addr == MPI_IN_PLACE) b.s.type = v ? b.rv.type : b.r.type;
+    else if (!c.inter && check_self_block(b.s.count, b.s.type, v ? b.rv.counts[c.rank] : b.r.count,
+                                          v ? b.rv.type : b.r.type, fn) < 0)
+        goto fail;
     if (v)
         COLLECTIVE(ierr, nb,
                    MPI_Allgatherv_c(b.s.addr, b.s.count, b.s.type, b.rv.addr, b.rv.counts, b.rv.displs,
@@ -306,12 +333,18 @@ static PyObject *alltoall(ARGS, int nb, int kind)
     MPI_Request req = MPI_REQUEST_NULL;
     if (pympi_parse(names[nb][kind], kwlist, 2, args, nargs, kw, a) < 0 || pympi_cinfo_get(COMM(self), &c) < 0) return NULL;
     int srole = PYMPI_SEND | (c.inter ? 0 : PYMPI_ALLOW_INPLACE);
+    const char *fn = names[nb][kind];
+    for (int i = 0; i < 2 && kind; i++)
+        if (a[i] == Py_None || a[i] == pympi_BOTTOM) /* both sides always count: mpi4py's error */
+            return PyErr_Format(PyExc_TypeError, "%s: %s: expected a buffer spec, got %s", fn, kwlist[i],
+                                a[i] == Py_None ? "None" : "BOTTOM");
     bufs_init(&b);
     if (kind == 0) {
         if (pympi_msg_get_blocks(a[1], PYMPI_RECV, c.rsize, &b.r) < 0 ||
             pympi_msg_get_blocks(a[0], srole, c.rsize, &b.s) < 0)
             goto fail;
         inplace_from(&b.s, &b.r);
+        if (!c.inter && check_self_block(b.s.count, b.s.type, b.r.count, b.r.type, fn) < 0) goto fail;
         COLLECTIVE(ierr, nb,
                    MPI_Alltoall_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, c.comm),
                    MPI_Ialltoall_c(b.s.addr, b.s.count, b.s.type, b.r.addr, b.r.count, b.r.type, c.comm, &req));
@@ -320,6 +353,8 @@ static PyObject *alltoall(ARGS, int nb, int kind)
             pympi_vmsg_get(a[0], srole, c.rsize, &b.sv) < 0)
             goto fail;
         if (b.sv.addr == MPI_IN_PLACE) b.sv.type = b.rv.type;
+        else if (!c.inter && check_self_block(b.sv.counts[c.rank], b.sv.type, b.rv.counts[c.rank], b.rv.type, fn) < 0)
+            goto fail;
         COLLECTIVE(ierr, nb,
                    MPI_Alltoallv_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.type, b.rv.addr, b.rv.counts,
                                    b.rv.displs, b.rv.type, c.comm),
@@ -328,6 +363,9 @@ static PyObject *alltoall(ARGS, int nb, int kind)
     } else {
         if (pympi_wmsg_get(a[1], PYMPI_RECV, c.rsize, &b.rv) < 0 ||
             pympi_wmsg_get(a[0], srole, c.rsize, &b.sv) < 0)
+            goto fail;
+        if (b.sv.addr != MPI_IN_PLACE && !c.inter &&
+            check_self_block(b.sv.counts[c.rank], b.sv.types[c.rank], b.rv.counts[c.rank], b.rv.types[c.rank], fn) < 0)
             goto fail;
         COLLECTIVE(ierr, nb,
                    MPI_Alltoallw_c(b.sv.addr, b.sv.counts, b.sv.displs, b.sv.types, b.rv.addr, b.rv.counts,

@@ -934,6 +934,57 @@ static const char *get_datarep(PyObject *o)
     return s;
 }
 
+/* Whether a type's typemap holds one basic datatype only (a pair type, MPI_DOUBLE_INT ...,
+ * counts as one basic type if pairs is set). Walks the type's constructors; *basic is the one
+ * basic type seen so far (MPI_DATATYPE_NULL at first). Returns 1 for one, 0 for several, -1 on
+ * error. MPICH 4.0 crashes on mixed types where MPI requires one: external32 (an illegal
+ * instruction in Pack_external_size, pair types included) and RMA accumulate (an abort). */
+static int single_basic_type(MPI_Datatype t, MPI_Datatype *basic, int pairs)
+{
+    int ni, na, nd, combiner;
+    if (!pairs && (t == MPI_FLOAT_INT || t == MPI_DOUBLE_INT || t == MPI_LONG_INT || t == MPI_SHORT_INT ||
+                   t == MPI_LONG_DOUBLE_INT))
+        return 0;
+    if (CHKERR(MPI_Type_get_envelope(t, &ni, &na, &nd, &combiner))) return -1;
+    if (combiner == MPI_COMBINER_NAMED || nd == 0) {
+        if (*basic == MPI_DATATYPE_NULL) *basic = t;
+        return *basic == t;
+    }
+    int *ints = PyMem_Malloc(sizeof(int) * (size_t)(ni + 1));
+    MPI_Aint *aints = PyMem_Malloc(sizeof(MPI_Aint) * (size_t)(na + 1));
+    MPI_Datatype *types = PyMem_Malloc(sizeof(MPI_Datatype) * (size_t)nd);
+    int rc = -1;
+    if (!ints || !aints || !types) PyErr_NoMemory();
+    else if (!CHKERR(MPI_Type_get_contents(t, ni, na, nd, ints, aints, types))) {
+        rc = 1;
+        for (int k = 0; k < nd; k++) {
+            if (rc == 1) rc = single_basic_type(types[k], basic, pairs);
+            int x, comb;
+            MPI_Type_get_envelope(types[k], &x, &x, &x, &comb);
+            if (comb != MPI_COMBINER_NAMED) MPI_Type_free(&types[k]);
+        }
+    }
+    PyMem_Free(ints);
+    PyMem_Free(aints);
+    PyMem_Free(types);
+    return rc;
+}
+
+int pympi_type_check_single(MPI_Datatype t, int pairs)
+{
+    MPI_Datatype basic = MPI_DATATYPE_NULL;
+    int one = single_basic_type(t, &basic, pairs);
+    if (one < 0) return -1;
+    return one ? 0 : pympi_raise(MPI_ERR_TYPE);
+}
+
+/* MPI_Pack_external_size, for the types MPICH can represent in external32 (else ERR_TYPE). */
+static int external32_size(const char *datarep, MPI_Count count, MPI_Datatype t, MPI_Count *size)
+{
+    if (pympi_type_check_single(t, 0) < 0) return -1;
+    return CHKERR(MPI_Pack_external_size_c(datarep, count, t, size));
+}
+
 /* One body for the four pack/unpack calls. datarep NULL: native (comm given). */
 static PyObject *pack_unpack(PyObject *self, const char *fname, int unpack, const char *datarep,
                              PyObject *inbuf, PyObject *outbuf, PyObject *opos, MPI_Comm comm)
@@ -946,9 +997,10 @@ static PyObject *pack_unpack(PyObject *self, const char *fname, int unpack, cons
     if (!unpack) {
         if (typed_buffer(inbuf, DT(self), PYMPI_SEND, &in) < 0) return NULL;
         if (packed_buffer(outbuf, PYMPI_RECV, &out, &packed_size) < 0) goto done;
-        ierr = datarep ? MPI_Pack_external_size_c(datarep, in.count, in.type, &need)
-                       : MPI_Pack_size_c(in.count, in.type, comm, &need);
-        if (CHKERR(ierr) || check_room(fname, position, need, packed_size) < 0) goto done;
+        if (datarep ? external32_size(datarep, in.count, in.type, &need) < 0
+                    : CHKERR(MPI_Pack_size_c(in.count, in.type, comm, &need)))
+            goto done;
+        if (check_room(fname, position, need, packed_size) < 0) goto done;
         if (datarep)
             PYMPI_NOGIL(ierr = MPI_Pack_external_c(datarep, in.addr, in.count, in.type, out.addr,
                                                    packed_size, &position));
@@ -957,9 +1009,10 @@ static PyObject *pack_unpack(PyObject *self, const char *fname, int unpack, cons
     } else {
         if (packed_buffer(inbuf, PYMPI_SEND, &in, &packed_size) < 0) return NULL;
         if (typed_buffer(outbuf, DT(self), PYMPI_RECV, &out) < 0) goto done;
-        ierr = datarep ? MPI_Pack_external_size_c(datarep, out.count, out.type, &need)
-                       : MPI_Pack_size_c(out.count, out.type, comm, &need);
-        if (CHKERR(ierr) || check_room(fname, position, need, packed_size) < 0) goto done;
+        if (datarep ? external32_size(datarep, out.count, out.type, &need) < 0
+                    : CHKERR(MPI_Pack_size_c(out.count, out.type, comm, &need)))
+            goto done;
+        if (check_room(fname, position, need, packed_size) < 0) goto done;
         if (datarep)
             PYMPI_NOGIL(ierr = MPI_Unpack_external_c(datarep, in.addr, packed_size, &position, out.addr,
                                                      out.count, out.type));
@@ -1031,7 +1084,7 @@ static PyObject *datatype_Pack_external_size(PyObject *self, ARGS)
     if (pympi_parse("Pack_external_size", kwlist, 2, args, nargs, kw, a) < 0 || !(rep = get_datarep(a[0])))
         return NULL;
     if (nonneg_count(a[1], "count", &count) < 0) return NULL;
-    if (CHKERR(MPI_Pack_external_size_c(rep, count, DT(self), &size))) return NULL;
+    if (external32_size(rep, count, DT(self), &size) < 0) return NULL;
     return PyLong_FromLongLong(size);
 }
 

@@ -20,14 +20,18 @@ static PyObject *error_string(int ierr)
 {
     char s[MPI_MAX_ERROR_STRING + 1] = "";
     int len = 0;
-    if (MPI_Error_string(ierr, s, &len) != MPI_SUCCESS || len == 0)
+    /* MPICH looks a negative code up in its table of user codes without a bounds check. */
+    if (ierr < 0 || MPI_Error_string(ierr, s, &len) != MPI_SUCCESS || len == 0)
         return PyUnicode_FromFormat("unknown error code %d", ierr);
-    return PyUnicode_FromStringAndSize(s, len);
+    /* The text may quote bytes of a file name that are not UTF-8 (a lone surrogate the file
+     * system encoding turned into a byte): str(e) must not fail on them. */
+    return PyUnicode_DecodeUTF8(s, len, "replace");
 }
 
 static PyObject *error_class(int ierr)
 {
     int cls = ierr;
+    if (ierr < 0) return PyLong_FromLong(MPI_ERR_UNKNOWN);
     if (pympi_mpi_active() && MPI_Error_class(ierr, &cls) != MPI_SUCCESS) cls = MPI_ERR_UNKNOWN;
     return PyLong_FromLong(cls);
 }

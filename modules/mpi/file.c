@@ -203,6 +203,16 @@ static PyObject *view_type(MPI_Datatype t)
     return pympi_datatype_new(t, PYMPI_OWNED);
 }
 
+/* ROMIO flattens a named datatype as contiguous; on a named pair type (MPI_DOUBLE_INT ...),
+ * which has a hole, it calls MPI_Abort. Derived types built from them are flattened fine. */
+static int romio_type_check(MPI_Datatype t)
+{
+    if (t == MPI_FLOAT_INT || t == MPI_DOUBLE_INT || t == MPI_LONG_INT || t == MPI_SHORT_INT ||
+        t == MPI_LONG_DOUBLE_INT)
+        return pympi_raise(MPI_ERR_TYPE);
+    return 0;
+}
+
 static PyObject *file_Set_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)
 {
     static const char *const kwlist[] = {"disp", "etype", "filetype", "datarep", "info", NULL};
@@ -219,6 +229,7 @@ static PyObject *file_Set_view(PyObject *self, PyObject *const *args, Py_ssize_t
     filetype = etype;
     if (a[2] && a[2] != Py_None && pympi_as_datatype(a[2], &filetype) < 0) return NULL;
     if (a[3] && !(datarep = pympi_str(a[3], "datarep"))) return NULL;
+    if (romio_type_check(etype) < 0 || romio_type_check(filetype) < 0) return NULL;
     PYMPI_NOGIL(ierr = MPI_File_set_view(H(self), disp, etype, filetype, (char *)datarep, info));
     if (CHKERR(ierr)) return NULL;
     Py_RETURN_NONE;
@@ -287,6 +298,10 @@ static int io_buf(PyObject *spec, int write, pympi_msg *m, int *count)
 {
     *m = (pympi_msg)PYMPI_MSG_INIT;
     if (pympi_msg_get(spec, write ? PYMPI_SEND : PYMPI_RECV, m) < 0) return -1;
+    if (romio_type_check(m->type) < 0) {
+        pympi_msg_release(m);
+        return -1;
+    }
     if (!PYMPI_FITS_INT(m->count)) {
         PyErr_Format(PyExc_OverflowError, "buffer: count %lld does not fit an int", (long long)m->count);
         pympi_msg_release(m);

@@ -230,6 +230,7 @@ static PyObject *mod_Get_error_class(PyObject *m, PyObject *arg)
 {
     int code, cls = 0;
     if (pympi_int(arg, 0, &code) < 0) return NULL;
+    if (code < 0) return pympi_raise(MPI_ERR_ARG), NULL; /* MPICH indexes its tables with it */
     if (CHKERR(MPI_Error_class(code, &cls))) return NULL;
     return PyLong_FromLong(cls);
 }
@@ -239,8 +240,9 @@ static PyObject *mod_Get_error_string(PyObject *m, PyObject *arg)
     int code, len = 0;
     char s[MPI_MAX_ERROR_STRING + 1] = "";
     if (pympi_int(arg, 0, &code) < 0) return NULL;
+    if (code < 0) return pympi_raise(MPI_ERR_ARG), NULL; /* MPICH indexes its tables with it */
     if (CHKERR(MPI_Error_string(code, s, &len))) return NULL;
-    return PyUnicode_FromStringAndSize(s, len);
+    return PyUnicode_DecodeUTF8(s, len, "replace"); /* may quote a non-UTF-8 file name */
 }
 
 static PyObject *mod_Add_error_class(PyObject *m, PyObject *unused)

@@ -445,6 +445,20 @@ static PyObject *comm_irecv(PyObject *self, PyObject *const *args, Py_ssize_t na
     return pympi_request_objrecv(self, a[0], source, tag);
 }
 
+/* What MPI would reject in a receive's source and tag, as MPI.Exception(ERR_RANK/ERR_TAG). */
+static int check_source_tag(MPI_Comm comm, int source, int tag)
+{
+    int size, inter, flag, *ub;
+    if (CHKERR(MPI_Comm_test_inter(comm, &inter)) ||
+        CHKERR(inter ? MPI_Comm_remote_size(comm, &size) : MPI_Comm_size(comm, &size)) ||
+        CHKERR(MPI_Comm_get_attr(comm, MPI_TAG_UB, &ub, &flag)))
+        return -1;
+    if (source != MPI_ANY_SOURCE && source != MPI_PROC_NULL && (source < 0 || source >= size))
+        return pympi_raise(MPI_ERR_RANK);
+    if (tag != MPI_ANY_TAG && (tag < 0 || (flag && tag > *ub))) return pympi_raise(MPI_ERR_TAG);
+    return 0;
+}
+
 static PyObject *comm_sendrecv(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)
 {
     static const char *const kwlist[] = {"sendobj", "dest", "sendtag", "recvbuf", "source", "recvtag",
@@ -461,7 +475,9 @@ static PyObject *comm_sendrecv(PyObject *self, PyObject *const *args, Py_ssize_t
         pympi_int(a[4], MPI_ANY_SOURCE, &source) < 0 || pympi_int(a[5], MPI_ANY_TAG, &recvtag) < 0 ||
         pympi_as_status(a[6], &st) < 0)
         return NULL;
-    /* The send is posted first, then the receive is matched by probe: no size is guessed. */
+    /* The send is posted first, then the receive is matched by probe: no size is guessed. A
+     * receive that fails would leave the send waiting for ever, so its side is checked first. */
+    if (check_recvbuf(a[3]) < 0 || check_source_tag(COMM(self), source, recvtag) < 0) return NULL;
     if (obj_dump(a[0], dest, &data, &addr, &len) < 0) return NULL;
     PYMPI_NOGIL(ierr = MPI_Isend_c(addr, len, MPI_BYTE, dest, sendtag, COMM(self), &req));
     if (CHKERR(ierr)) { Py_XDECREF(data); return NULL; }

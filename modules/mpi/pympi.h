@@ -36,6 +36,8 @@
 
 /* ---- error checking --------------------------------------------------- */
 extern PyObject *pympi_Exception; /* MPI.Exception, a RuntimeError subclass */
+int pympi_type_check_single(MPI_Datatype t, int pairs); /* datatype.c: ERR_TYPE on mixed types */
+int pympi_win_close_all(void);  /* win.c: end epochs, free windows left at exit; -1: cannot */
 int pympi_raise(int ierr);        /* set MPI.Exception(ierr); returns -1 */
 static inline int pympi_chk(int ierr)
 {

@@ -897,6 +897,12 @@ static PyObject *prequest_Startall(PyObject *cls, PyObject *const *args, Py_ssiz
     int ierr;
     if (pympi_parse("Startall", kwlist, 1, args, nargs, kw, a) < 0) return NULL;
     if (reqset_get(&rs, a[0], 0) < 0) return NULL;
+    /* MPICH frees its scratch array twice when it rejects a null request in a long list. */
+    for (int i = 0; i < rs.n; i++)
+        if (rs.reqs[i] == MPI_REQUEST_NULL) {
+            reqset_done(&rs);
+            return pympi_raise(MPI_ERR_REQUEST), NULL;
+        }
     PYMPI_NOGIL(ierr = MPI_Startall(rs.n, rs.reqs));
     reqset_sync(&rs);
     reqset_done(&rs);
@@ -1022,11 +1028,18 @@ static PyObject *grequest_Start(PyObject *cls, PyObject *const *args, Py_ssize_t
     return r; /* state is released by greq_free */
 }
 
+/* MPICH does not check that a generalized request is completed once: a second Complete drops
+ * a reference it does not hold, and the Wait that follows fails an assertion. */
+#define GREQ_COMPLETED 0x100u
+
 static PyObject *grequest_Complete(PyObject *self, PyObject *u)
 {
     int ierr;
+    if (REQ(self)->ob_mpi != MPI_REQUEST_NULL && (REQ(self)->flags & GREQ_COMPLETED))
+        return pympi_raise(MPI_ERR_REQUEST), NULL;
     PYMPI_NOGIL(ierr = MPI_Grequest_complete(REQ(self)->ob_mpi));
     if (REQCHK(ierr)) return NULL;
+    REQ(self)->flags |= GREQ_COMPLETED;
     Py_RETURN_NONE;
 }
 

@@ -89,7 +89,14 @@ SETTER(error, MPI_ERROR)
 
 static PyObject *count_of(PyObject *self, MPI_Datatype t, int elements)
 {
-    MPI_Count count = 0;
+    MPI_Count count = 0, size = 0;
+    if (elements && CHKERR(MPI_Type_size_c(t, &size))) return NULL;
+    if (elements && size == 0) {
+        /* MPICH divides by the size: a type of no data (LB, UB, empty) holds 0 elements of
+         * an empty message and an undefined number of anything larger. */
+        if (CHKERR(MPI_Get_count_c(&ST(self), MPI_BYTE, &count))) return NULL;
+        return PyLong_FromLong(count == 0 ? 0 : MPI_UNDEFINED);
+    }
     int ierr = elements ? MPI_Get_elements_c(&ST(self), t, &count) : MPI_Get_count_c(&ST(self), t, &count);
     if (CHKERR(ierr)) return NULL;
     return PyLong_FromLongLong(count);

@@ -852,9 +852,10 @@ static PyObject *mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t
             PyMem_Free(dims);
             return NULL;
         }
-        if (dims[i] > 0) fixed *= dims[i];
+        /* capped above nnodes: a long list of dimensions would overflow the product */
+        if (dims[i] > 0 && fixed <= nnodes) fixed *= dims[i];
     }
-    if (nnodes % fixed != 0) {
+    if (fixed > nnodes || nnodes % fixed != 0) {
         PyErr_Format(PyExc_ValueError, "%d nodes cannot be divided by the fixed dimensions (product %lld)", nnodes, fixed);
         PyMem_Free(dims);
         return NULL;

@@ -19,6 +19,68 @@ PYMPI_DEFINE_KIND(Win, MPI_Win, MPI_WIN_NULL, MPI_Win);
 #define H(o) (((PyMPIWinObject *)(o))->ob_mpi)
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 
+/* ---- windows alive at exit ------------------------------------------------------
+ * MPICH's MPI_Finalize dies on an assertion when a window is still allocated, or still in an
+ * epoch, so the windows the module created are listed here (with their open PSCW epochs) until
+ * freed, and pympi_win_close_all() ends their epochs and frees them before MPI_Finalize. */
+typedef struct {
+    MPI_Win win;
+    int started, posted; /* an access epoch of Start, an exposure epoch of Post, still open */
+} live_win;
+static live_win *live;
+static int nlive, maxlive;
+
+static live_win *live_find(MPI_Win win)
+{
+    for (int i = 0; i < nlive; i++)
+        if (live[i].win == win) return &live[i];
+    return NULL;
+}
+
+static int live_add(MPI_Win win)
+{
+    if (nlive == maxlive) {
+        int n = maxlive ? 2 * maxlive : 16;
+        live_win *l = PyMem_RawRealloc(live, sizeof *live * (size_t)n);
+        if (!l) return -1;
+        live = l;
+        maxlive = n;
+    }
+    live[nlive++] = (live_win){win, 0, 0};
+    return 0;
+}
+
+static void live_remove(MPI_Win win)
+{
+    live_win *l = live_find(win);
+    if (l) *l = live[--nlive];
+}
+
+/* Returns -1 when a window is left in a Start or Post epoch that only the other processes
+ * could end (closing it would wait for ever): it is left alone, and MPI cannot be finalized. */
+int pympi_win_close_all(void)
+{
+    int rc = 0, finalized = 1;
+    if (MPI_Finalized(&finalized) != MPI_SUCCESS || finalized) return 0;
+    for (int i = nlive - 1; i >= 0; i--) {
+        live_win *l = &live[i];
+        int size = 0, flag = 1;
+        MPI_Group g;
+        if (l->started) { rc = -1; continue; }
+        if (l->posted && (MPI_Win_test(l->win, &flag) != MPI_SUCCESS || !flag)) { rc = -1; continue; }
+        /* Passive-target epochs: ending one that is not open is an error, which is ignored. */
+        MPI_Win_unlock_all(l->win);
+        if (MPI_Win_get_group(l->win, &g) == MPI_SUCCESS) {
+            MPI_Group_size(g, &size);
+            MPI_Group_free(&g);
+        }
+        for (int r = 0; r < size; r++) MPI_Win_unlock(r, l->win);
+        MPI_Win_free(&l->win);
+        *l = live[--nlive];
+    }
+    return rc;
+}
+
 static void win_dealloc(WinObject *self)
 {
     /* Never MPI_Win_free here (collective). Memory of a live window stays pinned. */
@@ -88,6 +150,7 @@ static PyObject *win_wrap(PyTypeObject *tp, MPI_Win win, PyObject *mem)
 {
     MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN);
     if (!PyType_IsSubtype(tp, &PyMPIWin_Type)) tp = &PyMPIWin_Type;
+    if (live_add(win) < 0) return PyErr_NoMemory(); /* memory stays pinned, as below */
     PyObject *o = pympi_handle_new(tp, &win, PYMPI_OWNED);
     if (!o) {
         /* Cannot free collectively here: keep the memory pinned. */
@@ -256,8 +319,10 @@ static PyObject *win_Free(PyObject *self, PyObject *u)
     WinObject *w = (WinObject *)self;
     int ierr;
     CHECK(self);
+    MPI_Win win = w->ob_mpi;
     PYMPI_NOGIL(ierr = MPI_Win_free(&w->ob_mpi));
     if (CHKERR(ierr)) return NULL;
+    live_remove(win);
     Py_CLEAR(w->ob_mem);
     Py_RETURN_NONE;
 }
@@ -476,6 +541,14 @@ static int rma_get(PyObject *origin, int role, PyObject *target, rma_args *r)
 
 enum { OP_PUT, OP_GET, OP_ACC };
 
+/* Accumulate needs origin and target types of one predefined type each (MPICH aborts on a
+ * struct of int and double instead of returning an error). */
+static int acc_types(const rma_args *r)
+{
+    if (r->ocount && pympi_type_check_single(r->o.type, 1) < 0) return -1;
+    return r->tcount ? pympi_type_check_single(r->ttype, 1) : 0;
+}
+
 static PyObject *rma_op(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw, int kind, int req)
 {
     static const char *const kw2[] = {"origin", "target_rank", "target", NULL};
@@ -491,7 +564,11 @@ static PyObject *rma_op(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
         pympi_int(a[1], 0, &rank) < 0 || (kind == OP_ACC && pympi_as_op(a[3], MPI_SUM, &op) < 0))
         return NULL;
     if (rma_get(a[0], kind == OP_GET ? PYMPI_RECV : PYMPI_SEND, a[2], &r) < 0) return NULL;
-    if (check_range(self, rank, r.tdisp, r.tcount, r.ttype) < 0) { pympi_msg_release(&r.o); return NULL; }
+    if (check_range(self, rank, r.tdisp, r.tcount, r.ttype) < 0 ||
+        (kind == OP_ACC && acc_types(&r) < 0)) {
+        pympi_msg_release(&r.o);
+        return NULL;
+    }
     MPI_Win win = H(self);
     switch (kind * 2 + req) {
     case 0: PYMPI_NOGIL(ierr = MPI_Put(r.o.addr, r.ocount, r.o.type, rank, r.tdisp, r.tcount, r.ttype, win)); break;
@@ -515,6 +592,22 @@ RMA_WRAP(win_Rget, OP_GET, 1)
 RMA_WRAP(win_Accumulate, OP_ACC, 0)
 RMA_WRAP(win_Raccumulate, OP_ACC, 1)
 
+/* MPICH reads the origin and fills the result with the target's type map without comparing
+ * sizes: an origin (unless the op is NO_OP) or a result of another size than a non-empty
+ * target makes it crash or fail an assertion. MPI requires the same type signature; the sizes
+ * are what can be checked here. */
+static int check_sizes(const rma_args *r, MPI_Op op, MPI_Datatype rtype, int rcount)
+{
+    MPI_Count osize = 0, tsize = 0, rsize = 0;
+    if (MPI_Type_size_x(r->o.type, &osize) != MPI_SUCCESS || MPI_Type_size_x(r->ttype, &tsize) != MPI_SUCCESS ||
+        MPI_Type_size_x(rtype, &rsize) != MPI_SUCCESS)
+        return 0; /* invalid datatype: MPI reports it */
+    tsize *= r->tcount;
+    if ((op != MPI_NO_OP && osize * r->ocount != tsize) || (tsize && rsize * rcount != tsize))
+        return pympi_raise(MPI_ERR_TYPE);
+    return 0;
+}
+
 static PyObject *get_accumulate(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw, int req)
 {
     static const char *const kwlist[] = {"origin", "result", "target_rank", "target", "op", NULL};
@@ -530,13 +623,10 @@ static PyObject *get_accumulate(PyObject *self, PyObject *const *args, Py_ssize_
         return NULL;
     if (pympi_msg_get(a[1], PYMPI_RECV, &res) < 0) return NULL;
     if (as_int_count(res.count, &rcount, "result") < 0) { pympi_msg_release(&res); return NULL; }
-    if (rma_get(a[0], PYMPI_SEND, Py_None, &r) < 0) { pympi_msg_release(&res); return NULL; }
-    if (a[0] == Py_None) { r.o.type = res.type; r.ocount = 0; }
-    /* The target defaults to the result buffer's count and datatype (origin may be None for NO_OP). */
-    rma_args t = r;
-    t.o.type = res.type;
-    t.ocount = rcount;
-    if (parse_target(a[3], &t) < 0 || check_range(self, rank, t.tdisp, t.tcount, t.ttype) < 0) {
+    /* As in mpi4py, the target defaults to the origin's count and datatype (None: 0 bytes). */
+    if (rma_get(a[0], PYMPI_SEND, a[3], &r) < 0) { pympi_msg_release(&res); return NULL; }
+    if (check_range(self, rank, r.tdisp, r.tcount, r.ttype) < 0 ||
+        check_sizes(&r, op, res.type, rcount) < 0 || acc_types(&r) < 0) {
         pympi_msg_release(&r.o);
         pympi_msg_release(&res);
         return NULL;
@@ -544,10 +634,10 @@ static PyObject *get_accumulate(PyObject *self, PyObject *const *args, Py_ssize_
     MPI_Win win = H(self);
     if (req)
         PYMPI_NOGIL(ierr = MPI_Rget_accumulate(r.o.addr, r.ocount, r.o.type, res.addr, rcount, res.type, rank,
-                                               t.tdisp, t.tcount, t.ttype, op, win, &request));
+                                               r.tdisp, r.tcount, r.ttype, op, win, &request));
     else
         PYMPI_NOGIL(ierr = MPI_Get_accumulate(r.o.addr, r.ocount, r.o.type, res.addr, rcount, res.type, rank,
-                                              t.tdisp, t.tcount, t.ttype, op, win));
+                                              r.tdisp, r.tcount, r.ttype, op, win));
     if (CHKERR(ierr) || !req) {
         pympi_msg_release(&r.o);
         pympi_msg_release(&res);
@@ -641,6 +731,14 @@ static PyObject *win_Fence(PyObject *self, PyObject *const *args, Py_ssize_t nar
     Py_RETURN_NONE;
 }
 
+/* Record a Start/Post epoch opened (1) or closed (0). */
+static void live_epoch(PyObject *self, int post, int open)
+{
+    live_win *l = live_find(H(self));
+    if (l && post) l->posted = open;
+    else if (l) l->started = open;
+}
+
 static PyObject *group_sync(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw, int post)
 {
     static const char *const kwlist[] = {"group", "assertion", NULL};
@@ -654,6 +752,7 @@ static PyObject *group_sync(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (post) PYMPI_NOGIL(ierr = MPI_Win_post(g, assertion, H(self)));
     else PYMPI_NOGIL(ierr = MPI_Win_start(g, assertion, H(self)));
     if (CHKERR(ierr)) return NULL;
+    live_epoch(self, post, 1);
     Py_RETURN_NONE;
 }
 static PyObject *win_Start(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return group_sync(s, a, n, k, 0); }
@@ -668,7 +767,16 @@ static PyObject *win_Post(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObjec
         if (CHKERR(ierr)) return NULL;                \
         Py_RETURN_NONE;                               \
     }
-SYNC0(win_Complete, MPI_Win_complete)
+static PyObject *win_Complete(PyObject *self, PyObject *u)
+{
+    int ierr;
+    CHECK(self);
+    PYMPI_NOGIL(ierr = MPI_Win_complete(H(self)));
+    if (CHKERR(ierr)) return NULL;
+    live_epoch(self, 0, 0);
+    Py_RETURN_NONE;
+}
+
 SYNC0(win_Unlock_all, MPI_Win_unlock_all)
 SYNC0(win_Flush_all, MPI_Win_flush_all)
 SYNC0(win_Flush_local_all, MPI_Win_flush_local_all)
@@ -680,6 +788,7 @@ static PyObject *win_Wait(PyObject *self, PyObject *u)
     CHECK(self);
     PYMPI_NOGIL(ierr = MPI_Win_wait(H(self)));
     if (CHKERR(ierr)) return NULL;
+    live_epoch(self, 1, 0);
     Py_RETURN_TRUE;
 }
 
@@ -688,6 +797,7 @@ static PyObject *win_Test(PyObject *self, PyObject *u)
     int flag = 0;
     CHECK(self);
     if (CHKERR(MPI_Win_test(H(self), &flag))) return NULL;
+    if (flag) live_epoch(self, 1, 0);
     return PyBool_FromLong(flag);
 }
 
