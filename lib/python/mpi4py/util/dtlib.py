@@ -199,6 +199,8 @@ def _derived_to_numpy(datatype, combiner, ints, addrs, types):
         return base
     if combiner == MPI.COMBINER_CONTIGUOUS:
         count = ints[0]
+        if types[0] == MPI.BYTE:  # raw bytes, as from_numpy_dtype('V<n>')
+            return numpy.dtype(f'V{count}')
         if base.char in 'SU':  # a run of strings: one longer string
             length = base.itemsize // (4 if base.char == 'U' else 1)
             return numpy.dtype((base.char, count * length))
