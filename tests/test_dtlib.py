@@ -1,11 +1,13 @@
 # ranks: 1
 """mpi4py.util.dtlib: NumPy dtype <-> MPI datatype conversions."""
+import ctypes
 import unittest
 
 import numpy
 
 import mpitest
 from mpi4py import MPI
+from mpi4py.util import dtlib
 from mpi4py.util.dtlib import from_numpy_dtype, to_numpy_dtype
 
 SCALARS = ['?', 'b', 'h', 'i', 'l', 'q', 'B', 'H', 'I', 'L', 'Q',
@@ -23,8 +25,7 @@ DERIVED = [
 
 
 def free(datatype):
-    if not datatype.is_predefined:
-        datatype.Free()
+    datatype.Free()
 
 
 class TestFromNumpy(unittest.TestCase):
@@ -35,11 +36,14 @@ class TestFromNumpy(unittest.TestCase):
             datatype = from_numpy_dtype(dtype)
             self.assertEqual(datatype.Get_size(), dtype.itemsize, spec)
             self.assertEqual(datatype.Get_extent(), (0, dtype.itemsize))
-        self.assertEqual(from_numpy_dtype('i'), MPI.INT)
-        self.assertEqual(from_numpy_dtype('d'), MPI.DOUBLE)
-        self.assertEqual(from_numpy_dtype('?'), MPI.C_BOOL)
-        self.assertEqual(from_numpy_dtype('S1'), MPI.CHAR)
-        self.assertEqual(from_numpy_dtype(numpy.complex64), MPI.C_FLOAT_COMPLEX)
+        # a new datatype the caller frees, duplicating the predefined one
+        for spec, named in [('i', MPI.INT), ('d', MPI.DOUBLE), ('?', MPI.C_BOOL),
+                            ('S1', MPI.CHAR), (numpy.complex64, MPI.C_FLOAT_COMPLEX),
+                            ('p', MPI.LONG), ('u2', MPI.UNSIGNED_SHORT)]:
+            datatype = from_numpy_dtype(spec)
+            self.assertEqual(datatype.combiner, MPI.COMBINER_DUP, spec)
+            self.assertEqual(datatype.Get_contents()[2], [named], spec)
+            datatype.Free()
 
     def test_strings(self):
         for spec in STRINGS:
@@ -102,15 +106,63 @@ class TestRoundTrip(unittest.TestCase):
         self.assertEqual(to_numpy_dtype(MPI.INT), numpy.dtype('i'))
         self.assertEqual(to_numpy_dtype(MPI.INT64_T), numpy.dtype('i8'))
         self.assertEqual(to_numpy_dtype(MPI.BYTE), numpy.dtype('B'))
-        pair = to_numpy_dtype(MPI.DOUBLE_INT)
-        self.assertEqual(pair.itemsize, MPI.DOUBLE_INT.Get_extent()[1])
-        self.assertEqual([pair.fields[n][1] for n in pair.names], [0, 8])
+        self.assertEqual(to_numpy_dtype(MPI.AINT), numpy.dtype('p'))
+        self.assertEqual(to_numpy_dtype(MPI.CHARACTER), numpy.dtype('S1'))
+        self.assertEqual(to_numpy_dtype(MPI.REAL8), numpy.dtype('f8'))
+        self.assertEqual(to_numpy_dtype(MPI.C_LONG_DOUBLE_COMPLEX), numpy.dtype('G'))
+        # no NumPy counterpart: MINLOC pairs, Fortran LOGICAL, the null datatype
+        for datatype in (MPI.INT_INT, MPI.DOUBLE_INT, MPI.LOGICAL, MPI.DATATYPE_NULL):
+            with self.assertRaises(ValueError, msg=repr(datatype)):
+                to_numpy_dtype(datatype)
 
-    def test_lower_bound_refused(self):
+    def test_f90(self):
+        for create, kind in [(lambda: MPI.Datatype.Create_f90_integer(9), 'i'),
+                             (lambda: MPI.Datatype.Create_f90_real(15, MPI.UNDEFINED), 'f'),
+                             (lambda: MPI.Datatype.Create_f90_complex(6, MPI.UNDEFINED), 'c')]:
+            datatype = create()
+            dtype = to_numpy_dtype(datatype)
+            self.assertEqual((dtype.kind, dtype.itemsize), (kind, datatype.Get_size()))
+            struct = MPI.Datatype.Create_struct([1, 1], [0, 8], [MPI.BYTE, datatype])
+            self.assertEqual(to_numpy_dtype(struct).fields['f1'], (dtype, 8))
+            struct.Free()
+
+    def test_lower_bound(self):
+        # Fields keep their offsets; the record covers [0, upper bound) when the fields do not
+        # fit in the extent, else the extent.
         shifted = MPI.INT.Create_hindexed([1], [4])
-        with self.assertRaises(ValueError):
-            to_numpy_dtype(shifted)
+        dtype = to_numpy_dtype(shifted)
+        self.assertEqual((dtype.fields['f0'], dtype.itemsize), ((numpy.dtype('i'), 4), 8))
         shifted.Free()
+        struct = MPI.Datatype.Create_struct([1, 2, 3], [1, 27, 71], [MPI.INT, MPI.DOUBLE, MPI.INT])
+        dtype = to_numpy_dtype(struct)
+        self.assertEqual([dtype.fields[n][1] for n in dtype.names], [1, 27, 71])
+        self.assertEqual(dtype.itemsize, struct.Get_extent()[1])
+        struct.Free()
+        # a resized lower bound, or a resized scalar, has no NumPy record
+        for lb, extent in [(4, 8), (0, 32)]:
+            resized = MPI.INT.Create_resized(lb, extent)
+            with self.assertRaises(ValueError):
+                to_numpy_dtype(resized)
+            resized.Free()
+
+    def test_aligned_records(self):
+        # A C-like layout decodes to an aligned record; a packed one to a packed record.
+        for align in (True, False):
+            dtype = numpy.dtype('B,d,B', align=align)
+            datatype = from_numpy_dtype(dtype)
+            for derived in (datatype, datatype.Create_contiguous(2)):
+                self.assertEqual(to_numpy_dtype(derived).isalignedstruct, align)
+                derived.Free()
+
+    def test_alignment(self):
+        self.assertEqual(dtlib._get_alignment_ctypes('d'), ctypes.alignment(ctypes.c_double))
+        self.assertEqual(dtlib._get_alignment_ctypes('c16'), ctypes.alignment(ctypes.c_double))
+        self.assertEqual(dtlib._get_alignment_ctypes('i2'), 2)
+        self.assertEqual(dtlib._get_alignment(MPI.INT), ctypes.alignment(ctypes.c_int))
+        self.assertEqual(dtlib._get_alignment(MPI.LOGICAL), 4)
+        struct = MPI.Datatype.Create_struct([1, 1], [0, 8], [MPI.CHAR, MPI.DOUBLE])
+        self.assertEqual(dtlib._get_alignment(struct), ctypes.alignment(ctypes.c_double))
+        struct.Free()
 
     def test_mpi_derived_to_numpy(self):
         vector = MPI.INT.Create_vector(3, 2, 4)

@@ -1,99 +1,40 @@
 """Conversion between NumPy dtypes and MPI datatypes.
 
-from_numpy_dtype() builds an MPI datatype with the memory layout of a
-NumPy dtype: scalars map to predefined datatypes, strings and void
-types to contiguous runs of MPI_CHAR/MPI_WCHAR/MPI_BYTE, subarrays to
-MPI_Type_create_subarray, and structured dtypes (aligned or packed) to
-MPI_Type_create_struct, resized to the dtype's itemsize when needed.
+from_numpy_dtype() builds a new MPI datatype with the memory layout of
+a NumPy dtype: scalars are duplicates of predefined datatypes, strings
+contiguous runs of MPI_CHAR/MPI_WCHAR, void types runs of MPI_BYTE,
+subarrays MPI_Type_create_subarray, and structured dtypes (aligned or
+packed) MPI_Type_create_struct, resized to the dtype's itemsize when
+needed.  The caller owns the result: Commit() it to communicate, Free()
+it when done.
 
 to_numpy_dtype() goes the other way, decoding derived datatypes with
-MPI_Type_get_envelope/MPI_Type_get_contents.  Any layout with a lower
-bound of 0 and non-negative displacements can be expressed.
-
-Both raise ValueError for what has no counterpart (object dtypes,
-non-native byte order, half floats, distributed arrays, ...).
+MPI_Type_get_envelope/MPI_Type_get_contents.  Records (from vectors,
+indexed types and structs) have fields f0, f1, ... at the byte offsets
+of the datatype's blocks; their itemsize is the datatype's extent when
+the fields fit in it, else its upper bound.  A record is aligned
+(numpy.dtype(..., align=True)) when its layout is the one a C compiler
+gives such a struct.  Both raise ValueError for what has no counterpart
+(object dtypes, non-native byte order, half floats, MINLOC pair types,
+lower bounds other than 0 in resized types, distributed arrays, ...).
 """
+
+import ctypes as _ctypes
 
 from .. import MPI
 
 __all__ = ['from_numpy_dtype', 'to_numpy_dtype']
 
-# NumPy scalar type characters and their MPI datatypes.
-_NUMPY_TO_MPI = {
-    '?': 'C_BOOL',
-    'b': 'SIGNED_CHAR',
-    'h': 'SHORT',
-    'i': 'INT',
-    'l': 'LONG',
-    'q': 'LONG_LONG',
-    'B': 'UNSIGNED_CHAR',
-    'H': 'UNSIGNED_SHORT',
-    'I': 'UNSIGNED',
-    'L': 'UNSIGNED_LONG',
-    'Q': 'UNSIGNED_LONG_LONG',
-    'f': 'FLOAT',
-    'd': 'DOUBLE',
-    'g': 'LONG_DOUBLE',
-    'F': 'C_FLOAT_COMPLEX',
-    'D': 'C_DOUBLE_COMPLEX',
-    'G': 'C_LONG_DOUBLE_COMPLEX',
-}
-
-# NumPy string-like type characters: the MPI datatype of one character.
-_NUMPY_CHARS = {'S': 'CHAR', 'U': 'WCHAR', 'V': 'BYTE'}
-
-# Predefined MPI datatypes and their NumPy dtypes (first match wins).
-# Pair types for MINLOC/MAXLOC are C structs, hence aligned records
-# (numpy.dtype(spec, align=True) below: an 'align' key in the dict is ignored).
-_PAIR = dict(names=['f0', 'f1'])
-_MPI_TO_NUMPY = [
-    ('CHAR', 'S1'),
-    ('WCHAR', 'U1'),
-    ('BYTE', 'B'),
-    ('AINT', 'p'),
-    ('OFFSET', 'i8'),
-    ('COUNT', 'i8'),
-    ('INT8_T', 'i1'), ('INT16_T', 'i2'), ('INT32_T', 'i4'), ('INT64_T', 'i8'),
-    ('UINT8_T', 'u1'), ('UINT16_T', 'u2'), ('UINT32_T', 'u4'),
-    ('UINT64_T', 'u8'),
-    ('C_COMPLEX', 'F'),
-    ('CXX_BOOL', '?'),
-    ('CXX_FLOAT_COMPLEX', 'F'),
-    ('CXX_DOUBLE_COMPLEX', 'D'),
-    ('CXX_LONG_DOUBLE_COMPLEX', 'G'),
-    ('CHARACTER', 'S1'),
-    ('INTEGER', 'i4'), ('INTEGER1', 'i1'), ('INTEGER2', 'i2'),
-    ('INTEGER4', 'i4'), ('INTEGER8', 'i8'),
-    ('REAL', 'f4'), ('REAL4', 'f4'), ('REAL8', 'f8'),
-    ('DOUBLE_PRECISION', 'f8'),
-    ('COMPLEX', 'c8'), ('COMPLEX8', 'c8'), ('COMPLEX16', 'c16'),
-    ('DOUBLE_COMPLEX', 'c16'),
-    ('SHORT_INT', dict(formats=['h', 'i'], **_PAIR)),
-    ('TWOINT', dict(formats=['i', 'i'], **_PAIR)),
-    ('LONG_INT', dict(formats=['l', 'i'], **_PAIR)),
-    ('FLOAT_INT', dict(formats=['f', 'i'], **_PAIR)),
-    ('DOUBLE_INT', dict(formats=['d', 'i'], **_PAIR)),
-    ('LONG_DOUBLE_INT', dict(formats=['g', 'i'], **_PAIR)),
-    ('TWOINTEGER', ('i4', (2,))),
-    ('TWOREAL', ('f4', (2,))),
-    ('TWODOUBLE_PRECISION', ('f8', (2,))),
-] + [(name, char) for char, name in _NUMPY_TO_MPI.items()]
-
 
 def _free(datatype):
-    """Free `datatype` unless it is predefined."""
+    """Free `datatype` unless it is predefined (named or Fortran 90)."""
     if not datatype.is_predefined:
         datatype.Free()
 
 
 def from_numpy_dtype(dtype):
-    """Convert a NumPy dtype (or anything numpy.dtype() accepts) to an
-    MPI datatype.
-
-    A predefined datatype is returned for scalar types; otherwise the
-    result is a new, uncommitted datatype owned by the caller (Commit()
-    it to communicate, Free() it when done).
-    """
+    """Convert a NumPy dtype (or anything numpy.dtype() accepts) to a
+    new MPI datatype."""
     import numpy
     dtype = numpy.dtype(dtype)
     if dtype.hasobject:
@@ -109,16 +50,19 @@ def from_numpy_dtype(dtype):
         try:
             return basetype.Create_subarray(shape, shape, [0] * len(shape))
         finally:
-            _free(basetype)
-    if dtype.char in _NUMPY_CHARS:
-        chartype = getattr(MPI, _NUMPY_CHARS[dtype.char])
+            basetype.Free()
+    if dtype.char in 'SUV':
+        chartype = {'S': MPI.CHAR, 'U': MPI.WCHAR, 'V': MPI.BYTE}[dtype.char]
         count = dtype.itemsize // chartype.Get_size()
+        if count == 0:
+            raise ValueError(f'cannot convert dtype {dtype}: empty')
         if count == 1 and dtype.char != 'V':
-            return chartype
+            return chartype.Dup()
         return chartype.Create_contiguous(count)
-    if dtype.char in _NUMPY_TO_MPI:
-        return getattr(MPI, _NUMPY_TO_MPI[dtype.char])
-    raise ValueError(f'cannot convert dtype {dtype}: no MPI datatype')
+    datatype = MPI._typedict.get(dtype.char)
+    if datatype is None:
+        raise ValueError(f'cannot convert dtype {dtype}: no MPI datatype')
+    return datatype.Dup()
 
 
 def _from_struct(dtype):
@@ -132,7 +76,7 @@ def _from_struct(dtype):
             [1] * len(fields), [field[1] for field in fields], datatypes)
     finally:
         for datatype in datatypes:
-            _free(datatype)
+            datatype.Free()
     # MPI pads the extent to the alignment of the members and starts it
     # at the first member; NumPy's itemsize and offsets are the truth.
     if struct.Get_extent() != (0, dtype.itemsize):
@@ -143,29 +87,40 @@ def _from_struct(dtype):
 
 
 def _named_to_numpy(datatype):
+    """NumPy dtype of a named datatype: its typestr ('<i4', '|S1', ...)
+    when it has a NumPy kind."""
     import numpy
-    for name, spec in _MPI_TO_NUMPY:
-        candidate = getattr(MPI, name, None)
-        if candidate and candidate == datatype:
-            return numpy.dtype(spec, align=isinstance(spec, dict))
-    raise ValueError(f'cannot convert MPI datatype {datatype.Get_name()!r}: '
-                     f'no NumPy dtype')
+    typestr = datatype.typestr
+    if not typestr or typestr[1] == 'V':
+        raise ValueError(f'cannot convert MPI datatype '
+                         f'{datatype.Get_name()!r}: no NumPy dtype')
+    return numpy.dtype(typestr)
+
+
+def _make_record(spec):
+    """numpy.dtype(spec), aligned when the layout allows it."""
+    import numpy
+    try:
+        return numpy.dtype(spec, align=True)
+    except ValueError:  # offsets or itemsize not those of a C struct
+        return numpy.dtype(spec)
 
 
 def _record(datatype, fields):
-    """Structured dtype with `fields` [(dtype, offset)] and the extent of
-    `datatype` as itemsize."""
-    import numpy
+    """Record dtype with `fields` [(dtype, offset)] laid out as
+    `datatype`: itemsize is its extent if the fields fit, else its
+    upper bound (a record starts at byte 0)."""
     lb, extent = datatype.Get_extent()
     if lb < 0 or any(offset < 0 for _, offset in fields):
         raise ValueError('cannot convert MPI datatype with negative '
                          'displacements')
-    return numpy.dtype({
+    end = max((offset + dtype.itemsize for dtype, offset in fields),
+              default=0)
+    return _make_record({
         'names': [f'f{i}' for i in range(len(fields))],
         'formats': [dtype for dtype, _ in fields],
         'offsets': [offset for _, offset in fields],
-        # Leading padding is part of a NumPy record: it covers [0, ub).
-        'itemsize': lb + extent,
+        'itemsize': extent if end <= extent else lb + extent,
     })
 
 
@@ -176,9 +131,10 @@ def _blocks(base, blocklengths, offsets):
             for length, offset in zip(blocklengths, offsets)]
 
 
-def _subarray(base, sizes, subsizes, starts, order):
-    """Dtype for a subarray: an array dtype when the subarray is the
-    whole array, else nested records that place each row."""
+def _subarray(base, extent, sizes, subsizes, starts, order):
+    """Dtype for a subarray of elements of `extent` bytes: an array
+    dtype when the subarray is the whole array, else nested records
+    that place each row."""
     import numpy
     if order == MPI.ORDER_FORTRAN:
         sizes, subsizes, starts = sizes[::-1], subsizes[::-1], starts[::-1]
@@ -187,96 +143,164 @@ def _subarray(base, sizes, subsizes, starts, order):
     dtype = base
     for size, subsize, start in zip(sizes[::-1], subsizes[::-1],
                                     starts[::-1]):
-        dtype = numpy.dtype({
+        dtype = _make_record({
             'names': ['f0'],
             'formats': [numpy.dtype((dtype, (subsize,)))],
-            'offsets': [start * dtype.itemsize],
-            'itemsize': size * dtype.itemsize,
+            'offsets': [start * extent],
+            'itemsize': size * extent,
         })
+        extent *= size
     return dtype
+
+
+_F90_KINDS = {
+    MPI.COMBINER_F90_INTEGER: 'i',
+    MPI.COMBINER_F90_REAL: 'f',
+    MPI.COMBINER_F90_COMPLEX: 'c',
+}
 
 
 def to_numpy_dtype(datatype):
     """Convert an MPI datatype to a NumPy dtype with the same layout."""
-    lb = datatype.Get_extent()[0]
-    if lb != 0:
-        # an array of such records would not have the datatype's stride
-        raise ValueError(f'cannot convert MPI datatype with lower bound '
-                         f'{lb}: NumPy records start at 0')
-    return _to_numpy(datatype)
-
-
-def _to_numpy(datatype):
-    """to_numpy_dtype() for a datatype that may be part of a larger one."""
     import numpy
-    combiner = datatype.Get_envelope()[3]
+    if datatype == MPI.DATATYPE_NULL:
+        raise ValueError('cannot convert MPI.DATATYPE_NULL')
+    combiner = datatype.combiner
     if combiner == MPI.COMBINER_NAMED:
         return _named_to_numpy(datatype)
+    if combiner in _F90_KINDS:
+        return numpy.dtype(f'{_F90_KINDS[combiner]}{datatype.Get_size()}')
     ints, addrs, types = datatype.Get_contents()
     try:
-        if combiner in (MPI.COMBINER_DUP, MPI.COMBINER_CONTIGUOUS,
+        return _derived_to_numpy(datatype, combiner, ints, addrs, types)
+    finally:
+        for member in types:
+            _free(member)
+
+
+def _derived_to_numpy(datatype, combiner, ints, addrs, types):
+    import numpy
+    if combiner == MPI.COMBINER_STRUCT:
+        fields = []
+        for length, offset, member in zip(ints[1:], addrs, types):
+            fields += _blocks(to_numpy_dtype(member), [length], [offset])
+        return _record(datatype, fields)
+    if combiner not in (MPI.COMBINER_DUP, MPI.COMBINER_CONTIGUOUS,
                         MPI.COMBINER_VECTOR, MPI.COMBINER_HVECTOR,
                         MPI.COMBINER_INDEXED, MPI.COMBINER_HINDEXED,
                         MPI.COMBINER_INDEXED_BLOCK,
                         MPI.COMBINER_HINDEXED_BLOCK,
                         MPI.COMBINER_SUBARRAY, MPI.COMBINER_RESIZED):
-            base = _to_numpy(types[0])
-            size = base.itemsize
-        if combiner == MPI.COMBINER_DUP:
+        raise ValueError(f'cannot convert MPI datatype with combiner '
+                         f'{combiner}: not supported')
+    base = to_numpy_dtype(types[0])
+    extent = types[0].Get_extent()[1]  # MPI's stride of base elements
+    if combiner == MPI.COMBINER_DUP:
+        return base
+    if combiner == MPI.COMBINER_CONTIGUOUS:
+        count = ints[0]
+        if types[0] == MPI.BYTE:  # raw bytes, as from_numpy_dtype('V<n>')
+            return numpy.dtype(f'V{count}')
+        if base.char in 'SU':  # a run of strings: one longer string
+            length = base.itemsize // (4 if base.char == 'U' else 1)
+            return numpy.dtype((base.char, count * length))
+        return numpy.dtype((base, (count,)))
+    if combiner == MPI.COMBINER_SUBARRAY:
+        ndims = ints[0]
+        sizes, subsizes, starts = (ints[1 + i * ndims:1 + (i + 1) * ndims]
+                                   for i in range(3))
+        return _subarray(base, extent, sizes, subsizes, starts, ints[-1])
+    if combiner == MPI.COMBINER_RESIZED:
+        lb, new_extent = addrs
+        if lb == 0 and new_extent == base.itemsize:
             return base
-        if combiner == MPI.COMBINER_CONTIGUOUS:
-            count = ints[0]
-            for char, name in _NUMPY_CHARS.items():
-                if types[0] == getattr(MPI, name):
-                    return numpy.dtype(f'{char}{count}')
-            return numpy.dtype((base, (count,)))
-        if combiner == MPI.COMBINER_VECTOR:
-            count, length, stride = ints
-            fields = _blocks(base, [length] * count,
-                             [i * stride * size for i in range(count)])
-        elif combiner == MPI.COMBINER_HVECTOR:
-            count, length = ints
-            fields = _blocks(base, [length] * count,
-                             [i * addrs[0] for i in range(count)])
-        elif combiner == MPI.COMBINER_INDEXED:
-            count = ints[0]
-            fields = _blocks(base, ints[1:1 + count],
-                             [d * size for d in ints[1 + count:]])
-        elif combiner == MPI.COMBINER_HINDEXED:
-            fields = _blocks(base, ints[1:], addrs)
-        elif combiner == MPI.COMBINER_INDEXED_BLOCK:
-            count, length = ints[:2]
-            fields = _blocks(base, [length] * count,
-                             [d * size for d in ints[2:]])
-        elif combiner == MPI.COMBINER_HINDEXED_BLOCK:
-            count, length = ints
-            fields = _blocks(base, [length] * count, addrs)
-        elif combiner == MPI.COMBINER_STRUCT:
-            fields = []
-            for length, offset, member in zip(ints[1:], addrs, types):
-                fields += _blocks(_to_numpy(member), [length], [offset])
-        elif combiner == MPI.COMBINER_SUBARRAY:
-            ndims = ints[0]
-            sizes, subsizes, starts = (ints[1 + i * ndims:1 + (i + 1) * ndims]
-                                       for i in range(3))
-            return _subarray(base, sizes, subsizes, starts, ints[-1])
-        elif combiner == MPI.COMBINER_RESIZED:
-            lb, extent = addrs
-            if lb != 0:
-                raise ValueError(f'cannot convert MPI datatype with lower '
-                                 f'bound {lb}: NumPy records start at 0')
-            if base.fields is not None:
-                return numpy.dtype({
-                    'names': list(base.names),
-                    'formats': [base.fields[n][0] for n in base.names],
-                    'offsets': [base.fields[n][1] for n in base.names],
-                    'itemsize': extent,
-                })
-            fields = [(base, 0)]
-        else:
-            raise ValueError(f'cannot convert MPI datatype with combiner '
-                             f'{combiner}: not supported')
-        return _record(datatype, fields)
+        if lb != 0 or base.fields is None:
+            raise ValueError(f'cannot convert MPI datatype resized to '
+                             f'lower bound {lb} and extent {new_extent}')
+        fields = [base.fields[name] for name in base.names]
+        return _record(datatype, [(field[0], field[1]) for field in fields])
+    if combiner == MPI.COMBINER_VECTOR:
+        count, length, stride = ints
+        offsets = [i * stride * extent for i in range(count)]
+        lengths = [length] * count
+    elif combiner == MPI.COMBINER_HVECTOR:
+        count, length = ints
+        offsets = [i * addrs[0] for i in range(count)]
+        lengths = [length] * count
+    elif combiner == MPI.COMBINER_INDEXED:
+        count = ints[0]
+        lengths = ints[1:1 + count]
+        offsets = [d * extent for d in ints[1 + count:]]
+    elif combiner == MPI.COMBINER_HINDEXED:
+        lengths, offsets = ints[1:], addrs
+    elif combiner == MPI.COMBINER_INDEXED_BLOCK:
+        count, length = ints[:2]
+        lengths = [length] * count
+        offsets = [d * extent for d in ints[2:]]
+    else:  # HINDEXED_BLOCK
+        count, length = ints
+        lengths, offsets = [length] * count, addrs
+    return _record(datatype, _blocks(base, lengths, offsets))
+
+
+# ---- alignment -----------------------------------------------------------
+# The C types of NumPy/PEP 3118 typecodes, for their alignment.
+_CTYPES = {
+    '?': _ctypes.c_bool, 'c': _ctypes.c_char,
+    'b': _ctypes.c_byte, 'h': _ctypes.c_short, 'i': _ctypes.c_int,
+    'l': _ctypes.c_long, 'q': _ctypes.c_longlong, 'p': _ctypes.c_ssize_t,
+    'B': _ctypes.c_ubyte, 'H': _ctypes.c_ushort, 'I': _ctypes.c_uint,
+    'L': _ctypes.c_ulong, 'Q': _ctypes.c_ulonglong, 'P': _ctypes.c_size_t,
+    'f': _ctypes.c_float, 'd': _ctypes.c_double, 'g': _ctypes.c_longdouble,
+    # a complex number is aligned as its real and imaginary parts
+    'F': _ctypes.c_float, 'D': _ctypes.c_double, 'G': _ctypes.c_longdouble,
+    'S': _ctypes.c_char, 'U': _ctypes.c_wchar,
+}
+# C types of each NumPy kind, for kind+size typecodes ('i4', 'c16').
+_KIND_CTYPES = {
+    'b': [_ctypes.c_bool],
+    'i': [_ctypes.c_int8, _ctypes.c_int16, _ctypes.c_int32, _ctypes.c_int64],
+    'u': [_ctypes.c_uint8, _ctypes.c_uint16, _ctypes.c_uint32,
+          _ctypes.c_uint64],
+    'f': [_ctypes.c_float, _ctypes.c_double, _ctypes.c_longdouble],
+}
+
+
+def _get_alignment_ctypes(typecode):
+    """Alignment in bytes of the C type of a NumPy/PEP 3118 typecode
+    ('i', 'd', 'c16', ...), from ctypes."""
+    if typecode in _CTYPES:
+        return _ctypes.alignment(_CTYPES[typecode])
+    kind, size = typecode[0], int(typecode[1:])
+    if kind == 'c':
+        kind, size = 'f', size // 2
+    for ctype in _KIND_CTYPES.get(kind, ()):
+        if _ctypes.sizeof(ctype) == size:
+            return _ctypes.alignment(ctype)
+    raise ValueError(f'no C type for typecode {typecode!r}')
+
+
+def _get_alignment(datatype):
+    """Alignment in bytes of an MPI datatype: that of the C type of a
+    predefined datatype, the largest of its members' for a derived one."""
+    combiner = datatype.combiner
+    if combiner in _F90_KINDS:
+        return _get_alignment_ctypes(f'{_F90_KINDS[combiner]}'
+                                     f'{datatype.Get_size()}')
+    if combiner == MPI.COMBINER_NAMED:
+        typestr = datatype.typestr
+        kind, size = typestr[1], int(typestr[2:])
+        if kind in 'SU':
+            return _get_alignment_ctypes(kind)
+        if kind != 'V':
+            return _get_alignment_ctypes(f'{kind}{size}')
+        # no NumPy kind (Fortran LOGICAL, MINLOC pairs, ...): an integer
+        # of the largest power of two that divides the size
+        size = datatype.Get_size()
+        return _get_alignment_ctypes(f'i{min(size & -size, 8)}') if size else 1
+    types = datatype.Get_contents()[2]
+    try:
+        return max(_get_alignment(member) for member in types)
     finally:
         for member in types:
             _free(member)

@@ -9,33 +9,34 @@ their own, straight from the object's memory.  Messages of any size
 work, including those beyond the 2 GiB limit of an MPI count.
 
 Wire format of one object sent from a process to another: a header
-message, then zero or more data messages, all with the same tag.  The
-header holds an int64 N, the N int64 sizes of the data messages, and
-then the pickle stream itself, unless that stream is large, in which
-case it is the first data message.  MPI's non-overtaking rule keeps the
-data messages in order behind their header.  A receive matches the
-header with a matched probe and then receives the data messages from
-the header's source and tag.  Receives of the same communicator should
-therefore not run concurrently in several threads with wildcard source
-or tag, as one of them could match another's data messages.
+message holding the int64 byte sizes of the messages that follow, then
+the pickle stream, then one message per out-of-band buffer, all with
+the same tag.  MPI's non-overtaking rule keeps them in order (sends are
+posted under a per-communicator lock, so threads sending concurrently
+do not interleave their messages).  A probe (mprobe, improbe, and the
+probe in recv) matches the header, receives it, and then matches the
+other messages of the object with matched probes from the header's
+source and tag, so the returned Message owns every part of the object.
+A receive in another thread with a wildcard source or tag could still
+match a part between the header and the rest: receives of the same
+communicator and tag should not run concurrently in several threads.
 """
 
 import pickle as _pickle
-from array import array
+from array import array as _array
 
 from .. import MPI
 from ..MPI import ANY_SOURCE, ANY_TAG, PROC_NULL, Status
-# Names the API listing has in this module too (mpi4py re-exports them here).
+# Names the API listing has in this module too (mpi4py 3.1 has them here).
 from ..MPI import _comm_lock, _commctx_inter, _typedict  # noqa: F401
 
 __all__ = ['Pickle', 'Request', 'Message', 'Comm', 'Intracomm', 'Intercomm']
 
-# Pickle streams up to this size travel inside the header message.
-_INLINE_MAX = 1 << 20
-# Largest byte count of a single MPI message using the MPI_BYTE datatype.
-_INT_MAX = (1 << 31) - 1
-# Large messages are described as blocks of this many bytes.
-_BLOCK = 1 << 30
+# The protocol a negative Pickle.PROTOCOL stands for, as in pickle.dumps().
+_PROTOCOL = _pickle.HIGHEST_PROTOCOL
+
+# Key of the per-communicator lock that serializes the posting of sends.
+_SEND_LOCK = 'mpi4py.util.pkl5.send'
 
 
 class Pickle(MPI.Pickle):
@@ -47,24 +48,36 @@ class Pickle(MPI.Pickle):
     def __init__(self, dumps=_pickle.dumps, loads=_pickle.loads, protocol=5):
         super().__init__(dumps, loads, protocol)
 
+    def _protocol(self):
+        """The protocol dumps() uses, or None when unknown (a custom
+        dumps() with PROTOCOL None)."""
+        protocol = self.PROTOCOL
+        if protocol is not None and protocol < 0:
+            return _PROTOCOL
+        return protocol
+
     def dumps(self, obj):
         """Return (data, buffers): the pickle stream of `obj` and the
-        list of its out-of-band buffers (byte memoryviews)."""
+        list of its out-of-band buffers (byte memoryviews).  There are
+        no out-of-band buffers below protocol 5."""
+        protocol = self._protocol()
+        if protocol is None or protocol < 5:
+            return super().dumps(obj), []
         buffers = []
+        threshold = self.THRESHOLD
 
-        def out_of_band(buffer):
-            # The callback returns true to keep a buffer in the stream.
+        def in_band(buffer):
+            # pickle keeps a buffer in the stream when this returns true
             try:
                 raw = buffer.raw()
-            except BufferError:  # not contiguous: must be copied anyway
+            except BufferError:  # not contiguous: pickle copies it anyway
                 return True
-            if raw.nbytes < self.THRESHOLD:
+            if raw.nbytes < threshold:
                 return True
             buffers.append(raw)
             return False
 
-        data = super().dumps(obj, out_of_band)
-        return data, buffers
+        return super().dumps(obj, in_band), buffers
 
     def loads(self, data, bufs):
         """Rebuild an object from its pickle stream and buffers."""
@@ -74,88 +87,78 @@ class Pickle(MPI.Pickle):
 pickle = Pickle()
 
 
-def _encode(obj):
-    """Pickle `obj`; return (header, parts): the messages to send."""
-    data, parts = pickle.dumps(obj)
-    if len(data) > _INLINE_MAX:
-        parts.insert(0, data)
-        data = b''
-    sizes = array('q', [len(parts)] + [memoryview(p).nbytes for p in parts])
-    header = bytearray(sizes.tobytes())
-    header += data
-    return header, parts
+class _BigMPI:
+    """Message specs for buffers of any size.
 
-
-def _decode(header):
-    """Return (sizes of the data messages, inline pickle stream)."""
-    view = memoryview(header)
-    sizes = array('q')
-    sizes.frombytes(view[:8])
-    end = 8 * (1 + sizes.pop())
-    sizes.frombytes(view[8:end])
-    return sizes.tolist(), view[end:]
-
-
-def _load(inline, parts):
-    """Unpickle from the inline stream (if any) and the data messages."""
-    if len(inline) == 0:
-        return pickle.loads(parts[0], parts[1:])
-    return pickle.loads(inline, parts)
-
-
-def _bufspec(buf):
-    """Return (message spec, datatype to free or None) for `buf`.
-
-    Messages beyond the int range of an MPI count are sent as one item
-    of a datatype made of 1 GiB blocks plus the remaining bytes.
+    A buffer of at most `blocksize` bytes is sent as that many
+    MPI.BYTE; a larger one as one item of a struct datatype made of
+    `blocksize`-byte blocks and the remaining bytes, so that no count
+    exceeds `blocksize`.  Use it as a context manager: the datatypes
+    made inside the block are freed on exit (operations already started
+    keep them as long as they need them).
     """
-    nbytes = memoryview(buf).nbytes
-    if nbytes <= _INT_MAX:
-        return [buf, nbytes, MPI.BYTE], None
-    blocks, rest = divmod(nbytes, _BLOCK)
-    block = MPI.BYTE.Create_contiguous(_BLOCK)
-    datatype = MPI.Datatype.Create_struct(
-        [blocks, rest], [0, blocks * _BLOCK], [block, MPI.BYTE]).Commit()
-    block.Free()
-    return [buf, 1, datatype], datatype
 
+    blocksize = 1 << 30
 
-def _post(start, buffers, peer, tag):
-    """Start a nonblocking operation per buffer; return the requests.
+    def __init__(self):
+        self._datatypes = {}
 
-    Datatypes may be freed right away: pending operations keep them.
-    """
-    requests = []
-    for buf in buffers:
-        spec, datatype = _bufspec(buf)
-        requests.append(start(spec, peer, tag))
-        if datatype is not None:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        datatypes, self._datatypes = self._datatypes, {}
+        for datatype in datatypes.values():
             datatype.Free()
-    return requests
+
+    def __call__(self, buf):
+        """Return the message spec [buf, count, datatype] of `buf`."""
+        buf = memoryview(buf).cast('B')
+        nbytes, blocksize = buf.nbytes, self.blocksize
+        if nbytes <= blocksize:
+            return [buf, nbytes, MPI.BYTE]
+        key = (nbytes, blocksize)
+        datatype = self._datatypes.get(key)
+        if datatype is None:
+            blocks, rest = divmod(nbytes, blocksize)
+            block = MPI.BYTE.Create_contiguous(blocksize)
+            datatype = MPI.Datatype.Create_struct(
+                [blocks, rest], [0, blocks * blocksize], [block, MPI.BYTE])
+            datatype.Commit()
+            block.Free()
+            self._datatypes[key] = datatype
+        return [buf, 1, datatype]
 
 
-def _isend(start, obj, dest, tag):
-    """Send `obj` with the nonblocking send `start`; return a Request."""
-    header, parts = _encode(obj)
-    request = Request(_post(start, [header] + parts, dest, tag))
-    request._buffers = (header, parts)  # keep the memory until completion
-    return request
+_bigmpi = _BigMPI()
 
 
-def _copy_status(source, target):
-    """Copy the fields of MPI status `source` into `target`."""
-    target.Set_source(source.Get_source())
-    target.Set_tag(source.Get_tag())
-    target.Set_error(source.Get_error())
-    target.Set_elements(MPI.BYTE, source.Get_elements(MPI.BYTE))
+def _isend(comm, start, obj, dest, tag):
+    """Post the messages of `obj` with `start` (comm.Isend, ...);
+    return the Request."""
+    data, buffers = pickle.dumps(obj)
+    parts = [data] + buffers
+    header = _array('q', [memoryview(part).nbytes for part in parts])
+    with _comm_lock(comm, _SEND_LOCK), _bigmpi as bigmpi:
+        return Request([start(bigmpi(part), dest, tag)
+                        for part in [header] + parts])
+
+
+def _statuses_for(request, status):
+    """Statuses for the MPI requests of `request`: `status` (if any)
+    receives the status of the first one, the pickle stream's."""
+    statuses = [Status() for _ in request]
+    if status is not None and statuses:
+        statuses[0] = status
+    return statuses
 
 
 class Request(tuple):
-    """Nonblocking send or receive of one object (not an MPI.Request).
+    """Nonblocking send or receive of one object (not an MPI.Request):
+    the tuple of the MPI requests of its messages.
 
-    A tuple of the MPI requests of its messages.  The status reported by
-    wait(), test() and get_status() of a receive is the status of the
-    header message (source, tag; count: header bytes).
+    The status that wait(), test() and get_status() report is the one
+    of the pickle stream's message (source, tag, error, cancelled).
     """
 
     def __new__(cls, request=None):
@@ -164,38 +167,32 @@ class Request(tuple):
         elif isinstance(request, MPI.Request):
             request = (request,)
         self = super().__new__(cls, request)
-        self._status = None    # header status (receives), once known
-        self._loader = None    # builds the received object when complete
-        self._result = None
-        self._buffers = ()
+        self._load = None  # receives: builds the object once complete
         return self
 
     def __eq__(self, other):
-        if not isinstance(other, Request):
-            return NotImplemented
-        return tuple(self) == tuple(other)
+        if isinstance(other, Request):
+            return tuple(self) == tuple(other)
+        if isinstance(other, MPI.Request):
+            return all(request == other for request in self)
+        return NotImplemented
 
     def __ne__(self, other):
-        if not isinstance(other, Request):
-            return NotImplemented
-        return tuple(self) != tuple(other)
+        if isinstance(other, Request):
+            return tuple(self) != tuple(other)
+        if isinstance(other, MPI.Request):
+            return not all(request == other for request in self)
+        return NotImplemented
 
     __hash__ = None
 
     def __bool__(self):
         return any(self)
 
-    def _complete(self, statuses, status):
-        """Finish after all MPI requests completed; return the object."""
-        if self._status is None:
-            self._status = statuses[0]
-        if status is not None:
-            _copy_status(self._status, status)
-        if self._loader is not None:
-            self._result = self._loader()
-            self._loader = None
-        self._buffers = ()
-        return self._result
+    def _result(self):
+        """The received object, once (None for sends and afterwards)."""
+        load, self._load = self._load, None
+        return None if load is None else load()
 
     def Free(self) -> None:
         """Free the MPI requests (the operation goes on unobserved)."""
@@ -210,62 +207,60 @@ class Request(tuple):
                 request.Cancel()
 
     def get_status(self, status=None):
-        """Return whether the operation completed, without freeing it."""
-        statuses = [Status() for _ in self]
-        done = all(req.Get_status(st) for req, st in zip(self, statuses))
+        """Return whether the operation completed, without freeing it;
+        `status` is filled when it did."""
+        statuses = _statuses_for(self, None)
+        done = all([request.Get_status(st)
+                    for request, st in zip(self, statuses)])
         if done and status is not None:
-            _copy_status(self._status or statuses[0], status)
+            self[0].Get_status(status)
         return done
 
     def test(self, status=None):
         """Return (True, object) if complete, else (False, None)."""
-        statuses = [Status() for _ in self]
-        if not MPI.Request.Testall(list(self), statuses):
+        if not MPI.Request.Testall(list(self), _statuses_for(self, status)):
             return (False, None)
-        return (True, self._complete(statuses, status))
+        return (True, self._result())
 
     def wait(self, status=None):
         """Wait for completion; return the received object (None for
         a send)."""
-        statuses = [Status() for _ in self]
-        MPI.Request.Waitall(list(self), statuses)
-        return self._complete(statuses, status)
+        MPI.Request.Waitall(list(self), _statuses_for(self, status))
+        return self._result()
 
     @staticmethod
-    def _status_for(statuses, index):
-        """The index-th entry of `statuses`, appended if missing."""
-        if statuses is None:
-            return None
-        while len(statuses) <= index:
-            statuses.append(Status())
-        return statuses[index]
+    def _flatten(requests, statuses):
+        """The MPI requests of `requests` and their statuses: statuses[i]
+        (if present) receives the status of requests[i].  A list of
+        statuses is extended to one per request; a tuple is not."""
+        if isinstance(statuses, list):
+            statuses.extend(Status() for _ in range(len(statuses),
+                                                     len(requests)))
+        flat, flat_statuses = [], []
+        for i, request in enumerate(requests):
+            status = statuses[i] if statuses and i < len(statuses) else None
+            flat += request
+            flat_statuses += _statuses_for(request, status)
+        return flat, flat_statuses
 
     @classmethod
     def testall(cls, requests, statuses=None):
         """Return (True, objects) if all completed, else (False, None)."""
-        mpi_statuses = [[Status() for _ in req] for req in requests]
-        flat = [r for req in requests for r in req]
-        if not MPI.Request.Testall(flat, [s for sts in mpi_statuses
-                                          for s in sts]):
+        if not MPI.Request.Testall(*cls._flatten(requests, statuses)):
             return (False, None)
-        return (True, [req._complete(sts, cls._status_for(statuses, i))
-                       for i, (req, sts) in enumerate(zip(requests,
-                                                          mpi_statuses))])
+        return (True, [request._result() for request in requests])
 
     @classmethod
     def waitall(cls, requests, statuses=None):
         """Wait for all requests; return the list of objects."""
-        mpi_statuses = [[Status() for _ in req] for req in requests]
-        MPI.Request.Waitall([r for req in requests for r in req],
-                            [s for sts in mpi_statuses for s in sts])
-        return [req._complete(sts, cls._status_for(statuses, i))
-                for i, (req, sts) in enumerate(zip(requests, mpi_statuses))]
+        MPI.Request.Waitall(*cls._flatten(requests, statuses))
+        return [request._result() for request in requests]
 
 
 class Message(tuple):
     """A message matched by a probe, to be received with recv() or
-    irecv() (not an MPI.Message: it also remembers the communicator,
-    source and tag of its data messages)."""
+    irecv() (not an MPI.Message): the tuple of the matched MPI messages
+    of one object."""
 
     def __new__(cls, message=None):
         if message is None:
@@ -273,19 +268,22 @@ class Message(tuple):
         elif isinstance(message, MPI.Message):
             message = (message,)
         self = super().__new__(cls, message)
-        self._comm = None
-        self._status = None
+        self._sizes = None  # byte sizes of the messages, once probed
         return self
 
     def __eq__(self, other):
-        if not isinstance(other, Message):
-            return NotImplemented
-        return tuple(self) == tuple(other)
+        if isinstance(other, Message):
+            return tuple(self) == tuple(other)
+        if isinstance(other, MPI.Message):
+            return all(message == other for message in self)
+        return NotImplemented
 
     def __ne__(self, other):
-        if not isinstance(other, Message):
-            return NotImplemented
-        return tuple(self) != tuple(other)
+        if isinstance(other, Message):
+            return tuple(self) != tuple(other)
+        if isinstance(other, MPI.Message):
+            return not all(message == other for message in self)
+        return NotImplemented
 
     __hash__ = None
 
@@ -293,72 +291,62 @@ class Message(tuple):
         return any(self)
 
     @classmethod
-    def _matched(cls, comm, message, status):
-        self = cls(message)
-        self._comm = comm
-        self._status = status
+    def _matched(cls, comm, header, status):
+        """The Message of the object whose header message (matched,
+        not yet received) is `header`; `status` is its probe status."""
+        if header == MPI.MESSAGE_NO_PROC:
+            return cls(header)
+        sizes = _array('q', bytes(status.Get_count(MPI.BYTE)))
+        header.Recv([sizes, MPI.BYTE])
+        source, tag = status.Get_source(), status.Get_tag()
+        self = cls([comm.Mprobe(source, tag) for _ in sizes])
+        self._sizes = sizes.tolist()
         return self
 
     @classmethod
     def probe(cls, comm, source=ANY_SOURCE, tag=ANY_TAG, status=None):
-        """Wait for a message and match it; return a Message."""
+        """Wait for an object's messages and match them; return a
+        Message."""
         status = Status() if status is None else status
         return cls._matched(comm, comm.Mprobe(source, tag, status), status)
 
     @classmethod
     def iprobe(cls, comm, source=ANY_SOURCE, tag=ANY_TAG, status=None):
-        """Match a pending message; return a Message, or None if none."""
+        """Match an object if one has arrived; return a Message, or
+        None if none."""
         status = Status() if status is None else status
-        message = comm.Improbe(source, tag, status)
-        if message is None:
+        header = comm.Improbe(source, tag, status)
+        if header is None:
             return None
-        return cls._matched(comm, message, status)
+        return cls._matched(comm, header, status)
 
-    def _receive_header(self, status):
-        """Receive the header; return (sizes, inline stream), or None
-        for a message from PROC_NULL."""
-        if self._comm is None:
-            raise RuntimeError('pkl5.Message: not obtained from a probe')
-        header = bytearray(self._status.Get_count(MPI.BYTE))
-        self[0].Recv([header, MPI.BYTE], status)
-        if not header:
+    def _buffers(self):
+        """Receive buffers: one per message (empty for a message from
+        PROC_NULL or one not obtained from a probe)."""
+        sizes = self._sizes or [0] * len(self)
+        return [bytearray(size) for size in sizes]
+
+    def _load(self, buffers):
+        if self._sizes is None:
             return None
-        return _decode(header)
-
-    def _post_receives(self, sizes):
-        """Start receiving the data messages; return (requests, buffers)."""
-        buffers = [bytearray(n) for n in sizes]
-        requests = _post(self._comm.Irecv, buffers,
-                         self._status.Get_source(), self._status.Get_tag())
-        return requests, buffers
+        return pickle.loads(buffers[0], buffers[1:])
 
     def recv(self, status=None):
-        """Receive the matched message; return the object."""
-        decoded = self._receive_header(status)
-        if decoded is None:
-            return None
-        sizes, inline = decoded
-        requests, buffers = self._post_receives(sizes)
-        MPI.Request.Waitall(requests)
-        return _load(inline, buffers)
+        """Receive the matched object; return it."""
+        buffers = self._buffers()
+        statuses = _statuses_for(self, status)
+        with _bigmpi as bigmpi:
+            for message, buf, st in zip(self, buffers, statuses):
+                message.Recv(bigmpi(buf), st)
+        return self._load(buffers)
 
     def irecv(self):
-        """Start receiving the matched message; return a Request.
-
-        The header is received at once (it has been matched, so it is
-        at hand); the data messages are received in the background.
-        """
-        header_status = Status()
-        decoded = self._receive_header(header_status)
-        if decoded is None:
-            request = Request()
-            request._status = header_status
-            return request
-        sizes, inline = decoded
-        requests, buffers = self._post_receives(sizes)
-        request = Request(requests or None)
-        request._status = header_status
-        request._loader = lambda: _load(inline, buffers)
+        """Start receiving the matched object; return a Request."""
+        buffers = self._buffers()
+        with _bigmpi as bigmpi:
+            request = Request([message.Irecv(bigmpi(buf))
+                               for message, buf in zip(self, buffers)])
+        request._load = lambda: self._load(buffers)
         return request
 
 
@@ -369,27 +357,27 @@ class Comm(MPI.Comm):
 
     def send(self, obj, dest, tag=0):
         """Blocking send of `obj` (standard mode)."""
-        _isend(self.Isend, obj, dest, tag).wait()
+        _isend(self, self.Isend, obj, dest, tag).wait()
 
     def bsend(self, obj, dest, tag=0):
         """Blocking send of `obj` in buffered mode (Attach_buffer)."""
-        _isend(self.Ibsend, obj, dest, tag).wait()
+        _isend(self, self.Ibsend, obj, dest, tag).wait()
 
     def ssend(self, obj, dest, tag=0):
         """Blocking send of `obj` in synchronous mode."""
-        _isend(self.Issend, obj, dest, tag).wait()
+        _isend(self, self.Issend, obj, dest, tag).wait()
 
     def isend(self, obj, dest, tag=0):
         """Nonblocking send of `obj` (standard mode); return a Request."""
-        return _isend(self.Isend, obj, dest, tag)
+        return _isend(self, self.Isend, obj, dest, tag)
 
     def ibsend(self, obj, dest, tag=0):
         """Nonblocking send of `obj` in buffered mode; return a Request."""
-        return _isend(self.Ibsend, obj, dest, tag)
+        return _isend(self, self.Ibsend, obj, dest, tag)
 
     def issend(self, obj, dest, tag=0):
         """Nonblocking send of `obj` in synchronous mode; return a Request."""
-        return _isend(self.Issend, obj, dest, tag)
+        return _isend(self, self.Issend, obj, dest, tag)
 
     def recv(self, buf=None, source=ANY_SOURCE, tag=ANY_TAG, status=None):
         """Receive an object.  `buf` is accepted for compatibility with
@@ -399,8 +387,8 @@ class Comm(MPI.Comm):
     def irecv(self, buf=None, source=ANY_SOURCE, tag=ANY_TAG):
         """Not supported: raises RuntimeError.
 
-        Sizes of the data messages are only known once the header has
-        arrived.  Use ``mprobe()`` and ``Message.irecv()`` instead.
+        The sizes of an object's messages are only known once its header
+        has arrived.  Use ``mprobe()`` and ``Message.irecv()`` instead.
         """
         raise RuntimeError('pkl5.Comm.irecv() is not supported: '
                            'use mprobe(...).irecv() instead')
@@ -414,18 +402,20 @@ class Comm(MPI.Comm):
         return obj
 
     def mprobe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
-        """Wait for a message and match it; return a Message."""
+        """Wait for an object and match it; return a Message."""
         return Message.probe(self, source, tag, status)
 
     def improbe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
-        """Match a pending message; return a Message or None."""
+        """Match an object if one has arrived; return a Message or
+        None."""
         return Message.iprobe(self, source, tag, status)
 
     def bcast(self, obj, root=0):
         """Broadcast `obj` from `root`; return it at every process.
 
-        On an intercommunicator, processes of the root group (root is
-        MPI.ROOT or MPI.PROC_NULL) get None.
+        On an intercommunicator the processes of the root group (root
+        is MPI.ROOT or MPI.PROC_NULL) get None.  A bad root raises
+        MPI.Exception at every process.
         """
         if self.Is_inter():
             sending = root == MPI.ROOT
@@ -435,24 +425,23 @@ class Comm(MPI.Comm):
             receiving = not sending
         if not (sending or receiving):
             return None
-        length = array('q', [0])
+        count = _array('q', [0])
         if sending:
-            header, parts = _encode(obj)
-            length[0] = len(header)
-        self.Bcast([length, MPI.INT64_T], root)
+            data, buffers = pickle.dumps(obj)
+            parts = [data] + buffers
+            sizes = _array('q', [memoryview(part).nbytes for part in parts])
+            count[0] = len(sizes)
+        self.Bcast([count, MPI.INT64_T], root)
         if receiving:
-            header = bytearray(length[0])
-        self.Bcast([header, MPI.BYTE], root)
+            sizes = _array('q', bytes(8 * count[0]))
+        self.Bcast([sizes, MPI.INT64_T], root)
         if receiving:
-            sizes, inline = _decode(header)
-            parts = [bytearray(n) for n in sizes]
-        for part in parts:
-            spec, datatype = _bufspec(part)
-            self.Bcast(spec, root)
-            if datatype is not None:
-                datatype.Free()
+            parts = [bytearray(size) for size in sizes]
+        with _bigmpi as bigmpi:
+            for part in parts:
+                self.Bcast(bigmpi(part), root)
         if receiving:
-            return _load(inline, parts)
+            return pickle.loads(parts[0], parts[1:])
         return None if self.Is_inter() else obj
 
 
