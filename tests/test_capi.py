@@ -72,7 +72,8 @@ class Extensions(unittest.TestCase):
                      ['-Wno-error', '-w'])  # Cython's own C is not ours to lint
 
     def build_swig(self, module, include):
-        run(['swig', '-python', f'-I{include}', '-module', module, '-o', module + '_wrap.c',
+        v31 = ['-DMPI4PY31'] if include == self.fixture else []
+        run(['swig', '-python', *v31, f'-I{include}', '-module', module, '-o', module + '_wrap.c',
              '-outdir', self.build, os.path.join(CAPI_SRC, 'swigext.i')], cwd=self.build)
         self.compile(self.mpicc, [os.path.join(self.build, module + '_wrap.c')], '_' + module,
                      include, ['-Wno-error', '-w'])

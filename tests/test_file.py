@@ -1,9 +1,11 @@
 # ranks: 1 2
 """MPI-IO: File open/close/delete, views, the thirty data-access methods, positions, errors."""
+import gc
 import os
 import shutil
 import tempfile
 import unittest
+import weakref
 
 import mpitest
 from mpi4py import MPI
@@ -106,6 +108,25 @@ class TestFile(unittest.TestCase):
         fh.Read_at_all_end(out, st)
         self.assertEqual(list(out), list(data))
         self._check_all()
+
+    def test_split_collective_keeps_buffer(self):
+        # The buffer of a split collective stays alive from _begin to _end, even when the
+        # caller drops it and _begin was called through a temporary copy of the File object.
+        fh, off = self.fh, self.rank * 16
+        fh.Write_at_all(off, self._data())
+        fh.Sync()
+        buf = numpy.zeros(4, 'i')
+        ref = weakref.ref(buf)
+        MPI.File(fh).Read_at_all_begin(off, buf)
+        del buf
+        gc.collect()
+        self.assertIsNotNone(ref())
+        buf = ref()
+        fh.Read_at_all_end(buf)
+        self.assertEqual(list(buf), list(self._data()))
+        del buf
+        gc.collect()
+        self.assertIsNone(ref())  # released at _end
 
     def test_individual_pointers(self):
         fh, data = self.fh, self._data()

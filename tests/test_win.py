@@ -250,6 +250,9 @@ class TestWin(unittest.TestCase):
             with self.assertRaises(MPI.Exception) as cm:          # displacement past the window
                 win.Put(one, 0, 4)
             self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_RMA_RANGE)
+            with self.assertRaises(MPI.Exception) as cm:          # a copy of the object knows too
+                MPI.Win(win).Put(one, 0, 4)
+            self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_RMA_RANGE)
             with self.assertRaises(MPI.Exception) as cm:          # count past the window
                 win.Get(numpy.zeros(5, 'i'), 0, 0)
             self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_RMA_RANGE)

@@ -2,7 +2,8 @@
  *
  * Conventions every source file of the module follows (docs/DESIGN.md has the long form):
  *
- *  - Handle objects share one shape: PyObject_HEAD, the MPI handle `ob_mpi`, and `flags`.
+ *  - Handle objects share one shape: PyObject_HEAD, the MPI handle `ob_mpi`, `flags` and the
+ *    weak-reference list: mpi4py 3.1's layout, which compiled extensions depend on (below).
  *    PYMPI_CONST marks the module constants (COMM_WORLD, INT, SUM, ...): they are never freed
  *    and cannot be modified. As in C and in mpi4py 3.1, a handle is released only by its
  *    Free() (Close() for files): dropping the Python object never frees the MPI object, so

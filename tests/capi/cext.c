@@ -34,6 +34,16 @@ static PyObject *comm_dup(PyObject *self, PyObject *arg)
     return PyMPIComm_New(newcomm);
 }
 
+/* MPI_Comm_free on the handle inside the object: the object becomes COMM_NULL. */
+static PyObject *free_comm(PyObject *self, PyObject *arg)
+{
+    MPI_Comm *comm = PyMPIComm_Get(arg);
+    int ierr;
+    if (!comm) return NULL;
+    if ((ierr = MPI_Comm_free(comm)) != MPI_SUCCESS) return mpi_error(ierr);
+    Py_RETURN_NONE;
+}
+
 /* roundtrip(obj): PyMPI<Class>_New(*PyMPI<Class>_Get(obj)) for the class of obj, after checking
  * that the handle Get returns is the ob_mpi field of the declared object layout. */
 #define ROUNDTRIP(Class)                                                                  \
@@ -77,6 +87,7 @@ static PyObject *sizes(PyObject *self, PyObject *unused)
 static PyMethodDef methods[] = {
     {"sayhello", sayhello, METH_O, NULL},
     {"dup", comm_dup, METH_O, NULL},
+    {"free_comm", free_comm, METH_O, NULL},
     {"roundtrip", roundtrip, METH_O, NULL},
     {"get_comm", get_comm, METH_O, NULL},
     {"sizes", sizes, METH_NOARGS, NULL},

@@ -28,7 +28,11 @@ def check_ext(name):
     new = mod.dup(COMM)  # made in C, handed over with PyMPIComm_New (or written into ob_mpi)
     assert type(new) is MPI.Intracomm and new != COMM, new
     assert new.allreduce(new.rank) == sum(range(COMM.size))
-    new.Free()
+    if hasattr(mod, 'free_comm'):
+        mod.free_comm(new)  # MPI_Comm_free on the handle inside the object
+        assert new == MPI.COMM_NULL, new
+    else:
+        new.Free()
     for wrong in (None, MPI.INT, MPI.COMM_WORLD.Get_group(), 'abc'):
         assert raises_type_error(mod.get_comm, wrong), f'{name}: no TypeError for {wrong!r}'
     if hasattr(mod, 'sizes'):  # the C module: layouts and every class through New/Get

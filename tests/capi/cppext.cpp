@@ -24,6 +24,15 @@ static PyObject *comm_dup(PyObject *, PyObject *arg)
     return PyMPIComm_New(newcomm);
 }
 
+static PyObject *free_comm(PyObject *, PyObject *arg)
+{
+    MPI_Comm *comm = PyMPIComm_Get(arg);
+    if (!comm) return nullptr;
+    if (MPI_Comm_free(comm) != MPI_SUCCESS)
+        return PyErr_Format(PyExc_RuntimeError, "MPI_Comm_free failed");
+    Py_RETURN_NONE;
+}
+
 static PyObject *get_comm(PyObject *, PyObject *arg)
 {
     if (!PyMPIComm_Get(arg)) return nullptr;
@@ -33,6 +42,7 @@ static PyObject *get_comm(PyObject *, PyObject *arg)
 static PyMethodDef methods[] = {
     {"sayhello", sayhello, METH_O, nullptr},
     {"dup", comm_dup, METH_O, nullptr},
+    {"free_comm", free_comm, METH_O, nullptr},
     {"get_comm", get_comm, METH_O, nullptr},
     {nullptr, nullptr, 0, nullptr}};
 

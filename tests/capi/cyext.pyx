@@ -3,7 +3,7 @@
 # cython: language_level=3
 
 from mpi4py cimport MPI
-from mpi4py.libmpi cimport MPI_Comm, MPI_Comm_size, MPI_Comm_rank, MPI_Comm_dup
+from mpi4py.libmpi cimport MPI_Comm, MPI_Comm_size, MPI_Comm_rank, MPI_Comm_dup, MPI_Comm_free
 
 
 def sayhello(MPI.Comm comm not None):
@@ -18,6 +18,11 @@ def dup(MPI.Comm comm not None):
     cdef MPI.Intracomm newcomm = MPI.Intracomm()
     MPI_Comm_dup(comm.ob_mpi, &newcomm.ob_mpi)
     return newcomm
+
+
+def free_comm(MPI.Comm comm not None):
+    # MPI_Comm_free sets the object's ob_mpi to MPI_COMM_NULL
+    MPI_Comm_free(&comm.ob_mpi)
 
 
 def get_comm(MPI.Comm comm not None):

@@ -32,3 +32,11 @@ MPI_Comm comm_dup(MPI_Comm comm)
 }
 void get_comm(MPI_Comm comm) {}
 %}
+
+/* The handle inside the object, by pointer: python-mpi's mpi4py.i only (mpi4py 3.1's maps
+ * pointers to SWIG's own pointer objects). */
+#ifndef MPI4PY31
+%inline %{
+void free_comm(MPI_Comm *comm) { MPI_Comm_free(comm); }
+%}
+#endif

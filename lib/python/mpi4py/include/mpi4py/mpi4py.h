@@ -63,7 +63,7 @@ typedef struct PyMPIWinObject {
 typedef struct PyMPIFileObject { MPI4PY_OBJECT_HEAD(MPI_File) } PyMPIFileObject;
 
 /* ---- the API, filled in by import_mpi4py() ------------------------------------------------ */
-/* (Class, handle type, argument type of New), in the order of mpi4py.MPI.__pyx_capi__. */
+/* (Class, handle type, argument type of New): the functions below, for import_mpi4py(). */
 #define MPI4PY_CAPI(X)                                                                     \
     X(Datatype, MPI_Datatype, MPI_Datatype) X(Status, MPI_Status, MPI_Status *)            \
     X(Request, MPI_Request, MPI_Request) X(Message, MPI_Message, MPI_Message)              \
@@ -76,11 +76,28 @@ typedef struct PyMPIFileObject { MPI4PY_OBJECT_HEAD(MPI_File) } PyMPIFileObject;
     X(Info) X(Errhandler) X(Comm) X(Intracomm) X(Topocomm) X(Cartcomm) X(Graphcomm)        \
     X(Distgraphcomm) X(Intercomm) X(Win) X(File)
 
-#define MPI4PY_DECLARE_FUNCTIONS(Class, T, A)       \
-    static PyObject *(*PyMPI##Class##_New)(A) = 0;  \
-    static T *(*PyMPI##Class##_Get)(PyObject *) = 0;
-MPI4PY_CAPI(MPI4PY_DECLARE_FUNCTIONS)
-#undef MPI4PY_DECLARE_FUNCTIONS
+static PyObject *(*PyMPIDatatype_New)(MPI_Datatype) = 0;
+static MPI_Datatype *(*PyMPIDatatype_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIStatus_New)(MPI_Status *) = 0;
+static MPI_Status *(*PyMPIStatus_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIRequest_New)(MPI_Request) = 0;
+static MPI_Request *(*PyMPIRequest_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIMessage_New)(MPI_Message) = 0;
+static MPI_Message *(*PyMPIMessage_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIOp_New)(MPI_Op) = 0;
+static MPI_Op *(*PyMPIOp_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIGroup_New)(MPI_Group) = 0;
+static MPI_Group *(*PyMPIGroup_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIInfo_New)(MPI_Info) = 0;
+static MPI_Info *(*PyMPIInfo_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIErrhandler_New)(MPI_Errhandler) = 0;
+static MPI_Errhandler *(*PyMPIErrhandler_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIComm_New)(MPI_Comm) = 0;
+static MPI_Comm *(*PyMPIComm_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIWin_New)(MPI_Win) = 0;
+static MPI_Win *(*PyMPIWin_Get)(PyObject *) = 0;
+static PyObject *(*PyMPIFile_New)(MPI_File) = 0;
+static MPI_File *(*PyMPIFile_Get)(PyObject *) = 0;
 
 #define MPI4PY_DECLARE_TYPE(Class) static PyTypeObject *mpi4py_type_##Class = 0;
 MPI4PY_CLASSES(MPI4PY_DECLARE_TYPE)

@@ -46,7 +46,10 @@ if (import_mpi4py() < 0) return NULL;
     $result = PyMPI##Class##_New($1);
     if (!$result) SWIG_fail;
 }
-%typemap(typecheck, precedence=SWIG_TYPECHECK_##Type) Type, Type * {
+%typemap(typecheck, precedence=SWIG_TYPECHECK_##Type) Type {
     $1 = PyObject_TypeCheck($input, &PyMPI##Class##_Type);
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_##Type) Type * {
+    $1 = $input == Py_None || PyObject_TypeCheck($input, &PyMPI##Class##_Type);
 }
 %enddef
