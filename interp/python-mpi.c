@@ -45,6 +45,7 @@ extern char **environ;
 extern int pympi_launcher_owns_mpi;
 extern int pympi_abort_status;
 PyObject *pympi_module_create(void);
+PyObject *PyInit_dl(void); /* mpi4py.dl, modules/dl/dl.c */
 #ifdef HAVE_PY_UNHANDLED_KEYBOARD_INTERRUPT
 extern int _Py_UnhandledKeyboardInterrupt;
 #endif
@@ -557,8 +558,9 @@ static PyStatus setup_console(PyConfig *config)
 static void init_python(int argc, char **argv)
 {
     PyConfig config;
-    if (PyImport_AppendInittab("mpi4py.MPI", pympi_module_create) < 0) {
-        fprintf(stderr, "python-mpi: cannot register the mpi4py.MPI built-in module\n");
+    if (PyImport_AppendInittab("mpi4py.MPI", pympi_module_create) < 0 ||
+        PyImport_AppendInittab("mpi4py.dl", PyInit_dl) < 0) {
+        fprintf(stderr, "python-mpi: cannot register the mpi4py built-in modules\n");
         finish(1);
     }
     PyConfig_InitPythonConfig(&config);

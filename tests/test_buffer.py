@@ -238,7 +238,7 @@ class TestBufferErrors(unittest.TestCase):
         with self.assertRaises(TypeError):
             self.send([bytearray(4), 3.5])
         with self.assertRaises(TypeError):
-            self.send([bytearray(4), 1.0, MPI.INT])
+            self.send([bytearray(4), '1', MPI.INT])  # (a float count is truncated, as in mpi4py 3.1)
         with self.assertRaises(TypeError):
             self.send([MPI.BOTTOM, None])
 

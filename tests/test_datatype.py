@@ -308,7 +308,7 @@ class TestConstructors(unittest.TestCase):
         with self.assertRaises(TypeError):
             MPI.INT.Create_contiguous('3')
         with self.assertRaises(TypeError):
-            MPI.INT.Create_contiguous(1.5)
+            MPI.INT.Create_contiguous(None)
         with self.assertRaises(TypeError):
             MPI.INT.Create_contiguous()
         with self.assertRaises(TypeError):

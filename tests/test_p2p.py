@@ -250,6 +250,37 @@ class TestP2P(mpitest.RingCase):
         p.Wait()
         p.Free()
 
+    def test_integer_arguments(self):
+        # as in mpi4py 3.1 (Cython): any object with __index__ or __int__ is an integer
+        class Index:
+            def __init__(self, v): self.v = v
+            def __index__(self): return self.v
+        class Int:
+            def __init__(self, v): self.v = v
+            def __int__(self): return self.v
+        comm, b = self.comm, bytearray(3)
+        for dest, src, tag in ((float(self.dest), float(self.source), 1.0),
+                               (Index(self.dest), Index(self.source), Int(2)),
+                               (self.dest + 0.7, self.source + 0.2, 3.9)):  # truncated
+            r = comm.Irecv(b, src, tag)
+            comm.Send(b'abc', dest, tag)
+            st = MPI.Status()
+            r.Wait(st)
+            self.assertEqual((b, st.source, st.tag), (b'abc', self.source, int(tag)))
+            b[:] = b'...'
+        if numpy is not None:
+            r = comm.Isend(b'xyz', numpy.int64(self.dest), numpy.int32(4))
+            comm.Recv(b, numpy.int16(self.source), numpy.uint8(4))
+            r.Wait()
+            self.assertEqual(b, b'xyz')
+        for bad in ('1', None, [1], 1j):
+            with self.assertRaises(TypeError):
+                comm.Send(b, bad)
+        with self.assertRaises(ValueError):
+            comm.Send(b, float('nan'))
+        with self.assertRaises(OverflowError):
+            comm.Send(b, float('inf'))
+
     def test_errors(self):
         comm = self.comm
         b = bytearray(4)

@@ -1,7 +1,8 @@
 # ranks: 1 2
 """Request, Prequest and Grequest (request.c): completion of single requests and request lists
-(upper- and lower-case), pending object receives, cancel/free, handle protocol, generalized
-requests with Python callbacks, and bad input."""
+(upper- and lower-case), object receives posted at call time (MPI's ordering, sizes, truncation),
+status lists, cancel/free, handle protocol, generalized requests with Python callbacks, and bad
+input."""
 import array
 import threading
 import time
@@ -39,7 +40,7 @@ class TestRequest(mpitest.RingCase):
         self.assertEqual(r, null)
         with self.assertRaises(TypeError):
             MPI.Request(42)
-        # a pending object receive is active, equal only to itself
+        # a posted object receive is active
         p = self.comm.irecv(source=self.source, tag=999)
         self.assertTrue(p)
         self.assertNotEqual(p, null)
@@ -80,7 +81,7 @@ class TestRequest(mpitest.RingCase):
         self.assertEqual(r.wait(), {'a': [1, 2]})
         self.assertIsNone(s.wait())
         self.assertIsNone(r.wait())  # already delivered
-        r = comm.irecv(source=self.source, tag=3)
+        r = comm.irecv(200000, source=self.source, tag=3)  # an int: the buffer size
         s = comm.isend('x' * 100000, self.dest, 3)
         st = MPI.Status()
         while True:
@@ -90,6 +91,24 @@ class TestRequest(mpitest.RingCase):
         self.assertEqual(obj, 'x' * 100000)
         self.assertEqual((st.source, st.tag), (self.source, 3))
         s.wait()
+        # the user's buffer, used as it is
+        buf = bytearray(64)
+        r = comm.irecv(buf, source=self.source, tag=5)
+        s = comm.isend(b'abc', self.dest, 5)
+        self.assertEqual(r.wait(), b'abc')
+        self.assertNotEqual(buf, bytearray(64))
+        s.wait()
+        # PROC_NULL: nothing arrives
+        self.assertIsNone(comm.irecv(0, MPI.PROC_NULL).wait())
+        self.assertIsNone(comm.irecv(source=MPI.PROC_NULL).wait())
+        # more than the buffer holds (32 KiB by default): MPI's truncation error, as in mpi4py 3.1
+        for size in (None, 16):
+            r = comm.irecv(size, source=self.source, tag=6)
+            s = comm.isend('y' * 40000, self.dest, 6)
+            with self.assertRaises(MPI.Exception) as cm:
+                r.wait()
+            self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TRUNCATE)
+            s.wait()
         # the Isend of a buffer and Wait -> None from wait()
         r = comm.Irecv(bytearray(2), self.source, 4)
         s = comm.Isend(b'zz', self.dest, 4)
@@ -122,7 +141,7 @@ class TestRequest(mpitest.RingCase):
                 self.assertEqual(list(bufs[i]), [i] * 4)
                 self.assertEqual((statuses[i].source, statuses[i].tag), (self.source, 10 + i))
             self.assertFalse(any(rr) or any(ss))
-        # objects, pending and matched mixed
+        # objects
         rr = [comm.irecv(source=self.source, tag=20 + i) for i in range(3)]
         ss = [comm.isend(i * 'o', self.dest, 20 + i) for i in range(3)]
         self.assertEqual(MPI.Request.waitall(rr), ['', 'o', 'oo'])
@@ -157,7 +176,7 @@ class TestRequest(mpitest.RingCase):
         self.assertEqual(st.tag, 5)
         self.assertEqual(b, b'q')
         s.Wait()
-        # objects: pending irecvs are matched while waiting
+        # objects
         reqs = [comm.irecv(source=self.source, tag=6), comm.irecv(source=self.source, tag=7)]
         self.assertEqual(MPI.Request.testany(reqs), (MPI.UNDEFINED, False, None))
         comm.Barrier()
@@ -174,7 +193,7 @@ class TestRequest(mpitest.RingCase):
         self.assertEqual((idx, obj), (0, 'six'))
         self.assertEqual(MPI.Request.waitany(reqs), (MPI.UNDEFINED, None))
         MPI.Request.waitall([s, s2])
-        # upper-case Waitany on a pending irecv: the object is dropped
+        # upper-case Waitany on an irecv: the object is dropped
         r = comm.irecv(source=self.source, tag=8)
         comm.Barrier()
         s = comm.isend(8, self.dest, 8)
@@ -194,14 +213,15 @@ class TestRequest(mpitest.RingCase):
         comm.Barrier()
         ss = [comm.Isend(bytes([65 + i]), self.dest, 40 + i) for i in (0, 2)]
         done = []
-        statuses = []
         while len(done) < 2:
+            # as in mpi4py 3.1: one status per completed request, in completion order
+            statuses = []
             idx = MPI.Request.Waitsome(reqs, statuses)
-            for i in idx:
-                self.assertEqual(statuses[i].tag, 40 + i)
+            self.assertEqual(len(statuses), len(idx))
+            for k, i in enumerate(idx):
+                self.assertEqual((statuses[k].tag, statuses[k].error), (40 + i, MPI.SUCCESS))
             done += idx
         self.assertEqual(sorted(done), [0, 2])
-        self.assertEqual(len(statuses), 3)
         self.assertEqual((bufs[0], bufs[2]), (b'A', b'C'))
         self.assertTrue(reqs[1])
         reqs[1].Cancel()
@@ -209,7 +229,9 @@ class TestRequest(mpitest.RingCase):
         MPI.Request.Waitall(ss)
         # objects
         reqs = [comm.irecv(source=self.source, tag=50 + i) for i in range(3)]
-        self.assertEqual(MPI.Request.testsome(reqs), ([], []))
+        statuses = []
+        self.assertEqual(MPI.Request.testsome(reqs, statuses), ([], []))
+        self.assertEqual(statuses, [])
         comm.Barrier()
         ss = [comm.isend([i], self.dest, 50 + i) for i in range(3)]
         got = {}
@@ -237,7 +259,7 @@ class TestRequest(mpitest.RingCase):
         r.Wait(st)
         self.assertIn(cancelled(st), (True, None))
         self.assertFalse(r)
-        # a pending object receive
+        # an object receive
         r = comm.irecv(source=self.source, tag=71)
         r.cancel()
         st = MPI.Status()
@@ -248,7 +270,8 @@ class TestRequest(mpitest.RingCase):
         r.Cancel()
         self.assertEqual(MPI.Request.waitany([MPI.Request(), r]), (1, None))
         r = comm.irecv(source=self.source, tag=73)
-        r.Free()
+        r.Cancel()
+        r.Free()  # (a receive freed while still posted would stay posted, as in MPI)
         self.assertFalse(r)
         # Free an active send: it completes on its own
         rb = bytearray(2)
@@ -274,20 +297,42 @@ class TestRequest(mpitest.RingCase):
             MPI.Prequest(r).Start()  # not persistent
         r.Wait()
 
-    def test_pending_on_freed_comm(self):
-        # a pending irecv whose communicator is freed fails on its own: other calls go on
-        c = self.comm.Dup()
-        r = c.irecv(source=self.source, tag=1)
-        c.Free()
-        b = bytearray(1)
-        rr = self.comm.Irecv(b, self.source, 5)
-        s = self.comm.Isend(b'x', self.dest, 5)
-        MPI.Request.Waitall([rr, s])  # progresses r meanwhile
-        self.assertEqual(b, b'x')
-        with self.assertRaises(MPI.Exception) as cm:
-            r.wait()
-        self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_COMM)
-        self.assertEqual(r.test(), (True, None))
+    def test_irecv_order(self):
+        # irecv() posts its receive at once (as mpi4py 3.1): receives for the same source and tag
+        # complete in the order posted, whatever collectives and blocking receives (recv, Recv)
+        # come before or between them
+        comm, src, tag = self.comm, self.source, 7
+        early = [comm.irecv(source=src, tag=tag) for _ in range(2)]
+        late = comm.irecv(source=src, tag=tag)
+        comm.Barrier()  # every receive above is posted before any message is sent
+        sends = [comm.isend(('obj', i), self.dest, tag) for i in range(4)]
+        sends.append(comm.Isend(b'B', self.dest, tag))
+        sends.append(comm.issend(('obj', 4), self.dest, tag))
+        self.assertEqual(comm.recv(source=src, tag=tag), ('obj', 3))
+        buf = bytearray(1)
+        comm.Recv(buf, src, tag)
+        self.assertEqual(buf, b'B')
+        self.assertEqual(comm.recv(source=src, tag=tag), ('obj', 4))
+        self.assertEqual(MPI.Request.waitall(early + [late]), [('obj', 0), ('obj', 1), ('obj', 2)])
+        MPI.Request.waitall(sends)
+
+    def test_statuses_sequence(self):
+        # a tuple of statuses is filled in place (mpi4py 3.1)
+        comm = self.comm
+        statuses = (MPI.Status(), MPI.Status())
+        bufs = [bytearray(1), bytearray(1)]
+        rr = [comm.Irecv(bufs[i], self.source, 80 + i) for i in range(2)]
+        ss = [comm.Isend(b'%d' % i, self.dest, 80 + i) for i in range(2)]
+        MPI.Request.Waitall(rr, statuses)
+        self.assertEqual([s.tag for s in statuses], [80, 81])
+        MPI.Request.Waitall(ss)
+        rr = [comm.irecv(source=self.source, tag=82)]
+        ss = [comm.isend('x', self.dest, 82)]
+        statuses = (MPI.Status(),)
+        while not MPI.Request.Testall(rr, statuses):
+            pass
+        self.assertEqual(statuses[0].tag, 82)
+        MPI.Request.Waitall(ss)
 
     def test_bad_arguments(self):
         comm = self.comm
@@ -302,7 +347,7 @@ class TestRequest(mpitest.RingCase):
             with self.assertRaises(TypeError, msg=f.__name__):
                 f()
         with self.assertRaises(TypeError):
-            MPI.Request.Waitall([], statuses=(MPI.Status(),))
+            MPI.Request.Waitall([], statuses=42)
         with self.assertRaises(TypeError):
             MPI.Request.Waitall([MPI.Request()], ['not a status'])
         with self.assertRaises(TypeError):
@@ -312,7 +357,9 @@ class TestRequest(mpitest.RingCase):
         with self.assertRaises(TypeError):
             MPI.Request().Wait(status=MPI.Status(), bogus=1)
         with self.assertRaises(TypeError):
-            comm.irecv(12)  # not a buffer
+            comm.irecv('abc')  # not a writable buffer
+        with self.assertRaises(RuntimeError):
+            comm.irecv(-1)  # a negative size (mpi4py 3.1: RuntimeError)
 
     def test_prequest_startall(self):
         comm = self.comm

@@ -60,15 +60,29 @@ int pympi_parse(const char *fname, const char *const *kwlist, Py_ssize_t nreq,
     return 0;
 }
 
-/* Integers: exact range checks, TypeError for non-integers (floats are refused, as in C). */
+/* Integers: what mpi4py 3.1 (Cython) accepts: an int, any object with __index__, or any object
+ * with __int__ (a float is truncated: comm.Send(buf, 1.0) works there); exact range checks;
+ * TypeError for anything else (a str is not parsed). */
 static int as_longlong(PyObject *obj, long long *v)
 {
-    if (!PyLong_Check(obj) && !PyIndex_Check(obj)) {
+    PyObject *num;
+    PyNumberMethods *nb = Py_TYPE(obj)->tp_as_number;
+    if (PyLong_Check(obj)) num = Py_NewRef(obj);
+    else if (PyIndex_Check(obj)) num = PyNumber_Index(obj);
+    else if (nb && nb->nb_int) num = nb->nb_int(obj);
+    else {
         PyErr_Format(PyExc_TypeError, "an integer is required, got '%.200s'", Py_TYPE(obj)->tp_name);
         return -1;
     }
+    if (!num) return -1;
+    if (!PyLong_Check(num)) {
+        PyErr_Format(PyExc_TypeError, "__int__ returned non-int (type %.200s)", Py_TYPE(num)->tp_name);
+        Py_DECREF(num);
+        return -1;
+    }
     int overflow = 0;
-    *v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    *v = PyLong_AsLongLongAndOverflow(num, &overflow);
+    Py_DECREF(num);
     if (*v == -1 && PyErr_Occurred()) return -1;
     if (overflow) {
         PyErr_SetString(PyExc_OverflowError, "integer out of range");

@@ -35,7 +35,7 @@ PyObject *pympi_mprobe(PyTypeObject *tp, MPI_Comm comm, int source, int tag, MPI
     MPI_Status local;
     int flag = 1, ierr;
     if (st == MPI_STATUS_IGNORE) st = &local;
-    if (block) ierr = pympi_pmprobe(source, tag, comm, &msg, st);
+    if (block) PYMPI_NOGIL(ierr = MPI_Mprobe(source, tag, comm, &msg, st));
     else PYMPI_NOGIL(ierr = MPI_Improbe(source, tag, comm, &flag, &msg, st));
     if (CHKERR(ierr)) return NULL;
     if (!flag) Py_RETURN_NONE;
@@ -115,11 +115,7 @@ static PyObject *message_Recv(PyObject *self, PyObject *const *args, Py_ssize_t 
         return NULL;
     }
     if (pympi_msg_get(a[0], PYMPI_RECV, &m) < 0) return NULL;
-    if (pympi_npending) {
-        MPI_Request req;
-        ierr = MPI_Imrecv_c(m.addr, m.count, m.type, msg_handle(self, &tmp), &req);
-        if (ierr == MPI_SUCCESS) ierr = pympi_pwait(&req, st);
-    } else if (PYMPI_FITS_INT(m.count))
+    if (PYMPI_FITS_INT(m.count))
         PYMPI_NOGIL(ierr = MPI_Mrecv(m.addr, (int)m.count, m.type, msg_handle(self, &tmp), st));
     else
         PYMPI_NOGIL(ierr = MPI_Mrecv_c(m.addr, m.count, m.type, msg_handle(self, &tmp), st));

@@ -1,9 +1,12 @@
 /* msgpickle.c: communication of Python objects (the lower-case Comm methods) and MPI.Pickle.
  *
- * Objects travel as pickles in MPI_BYTE messages. A receive never guesses a size: it matches the
- * message with MPI_Mprobe, sizes a bytes object from the status and receives into it with
- * MPI_Mrecv. Sizes are 64-bit and the large-count (_c) calls are used, so a pickle may exceed
- * 2 GiB. The object collectives are in collobj.c.
+ * Objects travel as pickles in MPI_BYTE messages. A blocking receive never guesses a size: it
+ * matches the message with MPI_Mprobe, sizes a bytes object from the status and receives into it
+ * with MPI_Mrecv. A nonblocking receive (irecv) posts a real receive at call time, as mpi4py 3.1
+ * does, so that MPI's ordering guarantee holds for it: into the user's buffer, a new buffer of
+ * the size given as an int, or one of IRECV_DEFAULT bytes; a larger message is MPI's truncation
+ * error. Sizes are 64-bit and the large-count (_c) calls are used, so a pickle may exceed 2 GiB.
+ * The object collectives are in collobj.c.
  *
  * While MPI.pickle is the default one (pickle.dumps/loads), a plain built-in value whose pickle
  * round trip is exactly a copy (collobj.c: None, bool, 64-bit int, float, str, bytes, flat
@@ -330,12 +333,7 @@ PyObject *pympi_obj_send(MPI_Comm comm, PyObject *obj, int dest, int tag, int mo
     MPI_Count len;
     int ierr;
     if (obj_dump(obj, dest, &data, &addr, &len) < 0) return NULL;
-    if (pympi_npending) { /* pending irecvs progress meanwhile */
-        MPI_Request req;
-        ierr = isend_modes[mode](addr, len, MPI_BYTE, dest, tag, comm, &req);
-        if (ierr == MPI_SUCCESS) ierr = pympi_pwait(&req, MPI_STATUS_IGNORE);
-    } else
-        PYMPI_NOGIL(ierr = send_modes[mode](addr, len, MPI_BYTE, dest, tag, comm));
+    PYMPI_NOGIL(ierr = send_modes[mode](addr, len, MPI_BYTE, dest, tag, comm));
     Py_XDECREF(data);
     if (CHKERR(ierr)) return NULL;
     Py_RETURN_NONE;
@@ -362,12 +360,7 @@ PyObject *pympi_obj_mrecv(MPI_Message *msg, MPI_Count size, PyObject *buf, MPI_S
     int ierr;
     if (*msg == MPI_MESSAGE_NO_PROC) size = 0;
     if (pympi_objbuf_get(buf, size, &owner, &view, &addr) < 0) return NULL;
-    if (pympi_npending) {
-        MPI_Request req;
-        ierr = MPI_Imrecv_c(addr, size, MPI_BYTE, msg, &req);
-        if (ierr == MPI_SUCCESS) ierr = pympi_pwait(&req, st);
-    } else
-        PYMPI_NOGIL(ierr = MPI_Mrecv_c(addr, size, MPI_BYTE, msg, st));
+    PYMPI_NOGIL(ierr = MPI_Mrecv_c(addr, size, MPI_BYTE, msg, st));
     PyObject *obj = CHKERR(ierr) ? NULL : pympi_objbuf_load(owner, addr, size);
     if (view.obj) PyBuffer_Release(&view);
     Py_XDECREF(owner);
@@ -380,10 +373,27 @@ PyObject *pympi_obj_recv(MPI_Comm comm, PyObject *buf, int source, int tag, MPI_
     MPI_Status probe;
     MPI_Count size = 0;
     int ierr;
-    ierr = pympi_pmprobe(source, tag, comm, &msg, &probe);
+    PYMPI_NOGIL(ierr = MPI_Mprobe(source, tag, comm, &msg, &probe));
     if (CHKERR(ierr)) return NULL;
     if (msg != MPI_MESSAGE_NO_PROC && CHKERR(MPI_Get_count_c(&probe, MPI_BYTE, &size))) return NULL;
     return pympi_obj_mrecv(&msg, size, buf, st);
+}
+
+PyObject *pympi_request_objmrecv(MPI_Message *msg, MPI_Count size, PyObject *buf)
+{
+    PyObject *owner;
+    Py_buffer view;
+    void *addr;
+    MPI_Request req;
+    int ierr;
+    if (pympi_objbuf_get(buf, size, &owner, &view, &addr) < 0) return NULL;
+    PYMPI_NOGIL(ierr = MPI_Imrecv_c(addr, size, MPI_BYTE, msg, &req));
+    if (CHKERR(ierr)) {
+        if (view.obj) PyBuffer_Release(&view);
+        Py_XDECREF(owner);
+        return NULL;
+    }
+    return pympi_request_objrecv(req, owner, &view);
 }
 
 static PyObject *comm_send_mode(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw,
@@ -434,15 +444,45 @@ static PyObject *comm_recv(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return pympi_obj_recv(COMM(self), a[0], source, tag, st);
 }
 
+/* The receive buffer of irecv when none is given (mpi4py 3.1's size). */
+#define IRECV_DEFAULT ((Py_ssize_t)1 << 15)
+
 static PyObject *comm_irecv(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)
 {
     static const char *const kwlist[] = {"buf", "source", "tag", NULL};
-    PyObject *a[3];
-    int source, tag;
+    PyObject *a[3], *buf, *owner = NULL;
+    Py_buffer view = {0};
+    Py_ssize_t len = 0;
+    void *addr = NULL;
+    MPI_Request req;
+    int source, tag, ierr;
     if (pympi_parse("irecv", kwlist, 0, args, nargs, kw, a) < 0) return NULL;
     if (pympi_int(a[1], MPI_ANY_SOURCE, &source) < 0 || pympi_int(a[2], MPI_ANY_TAG, &tag) < 0) return NULL;
-    if (check_recvbuf(a[0]) < 0) return NULL;
-    return pympi_request_objrecv(self, a[0], source, tag);
+    buf = a[0] ? a[0] : Py_None;
+    if (source == MPI_PROC_NULL) {
+        /* nothing arrives: no buffer (wait() gives None) */
+    } else if (buf == Py_None || (PyIndex_Check(buf) && !PySequence_Check(buf))) {
+        /* as in mpi4py 3.1: an integer is the size of the buffer to allocate */
+        len = buf == Py_None ? IRECV_DEFAULT : PyNumber_AsSsize_t(buf, PyExc_OverflowError);
+        if (len == -1 && PyErr_Occurred()) return NULL;
+        if (len < 0) return PyErr_Format(PyExc_RuntimeError, "irecv: memory allocation with negative size %zd", len);
+        owner = PyBytes_FromStringAndSize(NULL, len);
+        if (!owner) return NULL;
+        addr = PyBytes_AS_STRING(owner);
+    } else {
+        if (pympi_getbuffer(buf, &view, 1) < 0) return NULL;
+        Py_INCREF(buf);
+        owner = buf;
+        addr = view.buf;
+        len = view.len;
+    }
+    PYMPI_NOGIL(ierr = MPI_Irecv_c(addr, len, MPI_BYTE, source, tag, COMM(self), &req));
+    if (CHKERR(ierr)) {
+        if (view.obj) PyBuffer_Release(&view);
+        Py_XDECREF(owner);
+        return NULL;
+    }
+    return pympi_request_objrecv(req, owner, &view);
 }
 
 /* What MPI would reject in a receive's source and tag, as MPI.Exception(ERR_RANK/ERR_TAG). */
@@ -482,8 +522,7 @@ static PyObject *comm_sendrecv(PyObject *self, PyObject *const *args, Py_ssize_t
     PYMPI_NOGIL(ierr = MPI_Isend_c(addr, len, MPI_BYTE, dest, sendtag, COMM(self), &req));
     if (CHKERR(ierr)) { Py_XDECREF(data); return NULL; }
     PyObject *obj = pympi_obj_recv(COMM(self), a[3], source, recvtag, st);
-    if (pympi_npending) ierr = pympi_pwait(&req, MPI_STATUS_IGNORE);
-    else PYMPI_NOGIL(ierr = MPI_Wait(&req, MPI_STATUS_IGNORE));
+    PYMPI_NOGIL(ierr = MPI_Wait(&req, MPI_STATUS_IGNORE));
     Py_XDECREF(data);
     if (!obj) return NULL;
     if (CHKERR(ierr)) { Py_DECREF(obj); return NULL; }

@@ -43,12 +43,7 @@ static PyObject *p2p_send(PyObject *self, PyObject *const *args, Py_ssize_t narg
     if (pympi_int(a[1], 0, &dest) < 0 || pympi_int(a[2], 0, &tag) < 0) return NULL;
     if (p2p_msg(a[0], PYMPI_SEND, dest, &m) < 0) return NULL;
     MPI_Comm comm = COMM(self);
-    if (pympi_npending) { /* pending irecvs progress meanwhile */
-        MPI_Request req;
-        if (PYMPI_FITS_INT(m.count)) ierr = isend_i[mode](m.addr, (int)m.count, m.type, dest, tag, comm, &req);
-        else ierr = isend_c[mode](m.addr, m.count, m.type, dest, tag, comm, &req);
-        if (ierr == MPI_SUCCESS) ierr = pympi_pwait(&req, MPI_STATUS_IGNORE);
-    } else if (PYMPI_FITS_INT(m.count))
+    if (PYMPI_FITS_INT(m.count))
         PYMPI_NOGIL(ierr = send_i[mode](m.addr, (int)m.count, m.type, dest, tag, comm));
     else
         PYMPI_NOGIL(ierr = send_c[mode](m.addr, m.count, m.type, dest, tag, comm));
@@ -117,11 +112,7 @@ static PyObject *comm_Recv(PyObject *self, PyObject *const *args, Py_ssize_t nar
         return NULL;
     if (p2p_msg(a[0], PYMPI_RECV, source, &m) < 0) return NULL;
     MPI_Comm comm = COMM(self);
-    if (pympi_npending) {
-        MPI_Request req;
-        ierr = MPI_Irecv_c(m.addr, m.count, m.type, source, tag, comm, &req);
-        if (ierr == MPI_SUCCESS) ierr = pympi_pwait(&req, st);
-    } else if (PYMPI_FITS_INT(m.count))
+    if (PYMPI_FITS_INT(m.count))
         PYMPI_NOGIL(ierr = MPI_Recv(m.addr, (int)m.count, m.type, source, tag, comm, st));
     else
         PYMPI_NOGIL(ierr = MPI_Recv_c(m.addr, m.count, m.type, source, tag, comm, st));
@@ -184,17 +175,7 @@ static PyObject *comm_Sendrecv(PyObject *self, PyObject *const *args, Py_ssize_t
     if (p2p_msg(a[0], PYMPI_SEND, dest, &s) < 0) return NULL;
     if (p2p_msg(a[3] ? a[3] : Py_None, PYMPI_RECV, source, &r) < 0) { pympi_msg_release(&s); return NULL; }
     MPI_Comm comm = COMM(self);
-    if (pympi_npending) {
-        MPI_Request reqs[2];
-        ierr = MPI_Irecv_c(r.addr, r.count, r.type, source, recvtag, comm, &reqs[0]);
-        if (ierr == MPI_SUCCESS) {
-            ierr = MPI_Isend_c(s.addr, s.count, s.type, dest, sendtag, comm, &reqs[1]);
-            if (ierr != MPI_SUCCESS) { MPI_Cancel(&reqs[0]); MPI_Wait(&reqs[0], MPI_STATUS_IGNORE); }
-        }
-        if (ierr == MPI_SUCCESS) ierr = pympi_pwait(&reqs[0], st);
-        if (ierr == MPI_SUCCESS) ierr = pympi_pwait(&reqs[1], MPI_STATUS_IGNORE);
-        else if (ierr != -1) pympi_pwait(&reqs[1], MPI_STATUS_IGNORE);
-    } else if (PYMPI_FITS_INT(s.count) && PYMPI_FITS_INT(r.count))
+    if (PYMPI_FITS_INT(s.count) && PYMPI_FITS_INT(r.count))
         PYMPI_NOGIL(ierr = MPI_Sendrecv(s.addr, (int)s.count, s.type, dest, sendtag, r.addr, (int)r.count,
                                         r.type, source, recvtag, comm, st));
     else
@@ -255,7 +236,7 @@ static PyObject *p2p_probe(PyObject *self, PyObject *const *args, Py_ssize_t nar
     int source, tag, ierr;
     MPI_Status *st;
     if (probe_args(fname, args, nargs, kw, &source, &tag, &st) < 0) return NULL;
-    ierr = pympi_pmprobe(source, tag, COMM(self), NULL, st);
+    PYMPI_NOGIL(ierr = MPI_Probe(source, tag, COMM(self), st));
     if (CHKERR(ierr)) return NULL;
     Py_RETURN_TRUE;
 }

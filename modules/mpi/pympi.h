@@ -409,18 +409,12 @@ PyObject *pympi_obj_mrecv(MPI_Message *msg, MPI_Count size, PyObject *buf, MPI_S
 int pympi_objbuf_get(PyObject *buf, MPI_Count size, PyObject **owner, Py_buffer *view, void **addr);
 /* The object from `size` received bytes at `owner` (None for size 0). */
 PyObject *pympi_objbuf_load(PyObject *owner, void *addr, MPI_Count size);
-/* Comm.irecv: a Request delivering an object. Matched by probe (no size guess) as soon as a
- * message is there: at once if it already arrived, otherwise when tested or waited for. */
-PyObject *pympi_request_objrecv(PyObject *comm, PyObject *buf, int source, int tag);
-/* Message.irecv: a Request receiving the matched message of `size` bytes. */
+/* A Request of a lower-case receive posted as `req`: the pickle arrives in `owner` (new bytes,
+ * or the user's buffer pinned in *view, which is moved); both stolen. wait()/test() and friends
+ * unpickle the object from the byte count of the completion status. request.c */
+PyObject *pympi_request_objrecv(MPI_Request req, PyObject *owner, Py_buffer *view);
+/* Message.irecv: a Request receiving the matched message of `size` bytes. msgpickle.c */
 PyObject *pympi_request_objmrecv(MPI_Message *msg, MPI_Count size, PyObject *buf);
-/* Pending irecvs (not matched yet) alive; while there are any, blocking calls poll with
- * pympi_pwait()/pympi_progress() so that those receives get matched meanwhile. */
-extern Py_ssize_t pympi_npending;
-int pympi_progress(void);                         /* 0, or -1 with a Python error */
-int pympi_pwait(MPI_Request *req, MPI_Status *st); /* MPI_Wait that progresses them: MPI code */
-/* MPI_Mprobe (msg != NULL) or MPI_Probe that progresses them: MPI code, -1 on a Python error */
-int pympi_pmprobe(int source, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Status *st);
 /* Mprobe (block) or Improbe on comm: a Message of class tp (NULL: Message) remembering the
  * byte count, or None when Improbe matched nothing. */
 PyObject *pympi_mprobe(PyTypeObject *tp, MPI_Comm comm, int source, int tag, MPI_Status *st, int block);

@@ -1,28 +1,22 @@
 /* request.c: MPI.Request, Prequest, Grequest.
  *
  * A request keeps what its operation uses alive in ob_buf (pinned buffers, a pickle being sent)
- * until the operation is known complete. For a lower-case receive (Comm.irecv, Message.irecv)
- * ob_buf is an ObjRecv: the object is unpickled from it by wait()/test() and friends. (ob_buf is
- * the only field besides the handle: mpi4py 3.1's layout, see pympi.h.)
- *
- * Comm.irecv never guesses a size: its receive is matched by probe. If the message is already
- * there when irecv() is called it is matched at once (MPI_Improbe + MPI_Imrecv into a buffer of
- * the right size); otherwise the request stays "pending" (ob_mpi is MPI_REQUEST_NULL, the ObjRecv
- * remembers comm/source/tag) and every completion call first tries to match it: blocking waits
- * with MPI_Mprobe, tests and waits on several requests with MPI_Improbe. The one difference from
- * a posted MPI_Irecv: a pending irecv does not take precedence over a receive posted after it
- * for the same source and tag before its message arrived.
+ * until the operation is known complete (ob_buf is the only field besides the handle: mpi4py
+ * 3.1's layout, see pympi.h). A lower-case receive (Comm.irecv, Message.irecv) is a posted
+ * receive of bytes like any other: its ob_buf is a RecvBuf, the memory the pickle arrives in
+ * (bytes made for it, or the user's buffer, pinned), and wait(), test() and friends unpickle the
+ * object from the byte count of the completion status. As in
+ * mpi4py 3.1, Comm.irecv posts its receive at call time, so MPI's ordering holds: receives
+ * posted for the same source and tag complete in the order posted.
  *
  * Completion calls release the GIL (MPICH may run Python callbacks of generalized requests from
  * inside them, on this or another thread); callbacks take the GIL back. A Python exception
  * raised by a callback is the one the completion call raises. */
 #include "pympi.h"
-#include <sched.h>
 
 PYMPI_DEFINE_KIND(Request, MPI_Request, MPI_REQUEST_NULL, MPI_Request);
 
 #define REQ(o) ((PyMPIRequestObject *)(o))
-#define COMM(o) (((PyMPICommObject *)(o))->ob_mpi)
 #define FASTKW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 
 /* An MPI return code, or a Python error a callback left behind: -1 with the exception set. */
@@ -33,248 +27,39 @@ static inline int req_chk(int ierr)
 }
 #define REQCHK(ierr) (req_chk(ierr) < 0)
 
-/* ---- object receive state --------------------------------------------------------- */
-enum { OBJ_PENDING, OBJ_MATCHED, OBJ_FAILED };
+/* The status MPI fills where the caller gave none: source ANY_SOURCE, tag ANY_TAG, error
+ * SUCCESS, count 0 (MPICH leaves MPI_ERROR alone on success, and entries of Waitsome that did
+ * not complete untouched). */
+static void status_clear(MPI_Status *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->MPI_SOURCE = MPI_ANY_SOURCE;
+    st->MPI_TAG = MPI_ANY_TAG;
+    st->MPI_ERROR = MPI_SUCCESS;
+}
 
+/* ---- the memory of a lower-case receive ------------------------------------------------ */
 typedef struct {
     PyObject_HEAD
-    int state;
-    PyObject *comm;     /* pending: the Comm object to probe */
-    int source, tag;    /* pending: what to match */
-    PyObject *buf;      /* the user's receive buffer, or NULL */
-    PyObject *owner;    /* matched: the memory receiving the pickle (bytes, or buf) */
-    Py_buffer view;     /* matched into buf: the pinned view */
-    void *addr;
-    MPI_Count size;
-    int busy;           /* a thread is probing for it (the GIL is released meanwhile) */
-    int err;            /* OBJ_FAILED: the MPI error class matching it failed with */
-} ObjRecv;
+    PyObject *owner; /* bytes made for the pickle, or the user's buffer */
+    Py_buffer view;  /* the user's buffer, pinned (view.obj NULL for bytes) */
+} RecvBuf;
 
-static void objrecv_dealloc(ObjRecv *self)
+static void recvbuf_dealloc(RecvBuf *self)
 {
-    if (self->view.obj) PyBuffer_Release(&self->view);
-    Py_XDECREF(self->comm);
-    Py_XDECREF(self->buf);
+    if (self->view.obj) pympi_buffer_release(&self->view);
     Py_XDECREF(self->owner);
     PyObject_Free(self);
 }
 
-static PyTypeObject ObjRecv_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI._ObjRecv",
-    .tp_basicsize = sizeof(ObjRecv),
-    .tp_dealloc = (destructor)objrecv_dealloc,
+static PyTypeObject RecvBuf_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mpi4py.MPI._RecvBuf",
+    .tp_basicsize = sizeof(RecvBuf),
+    .tp_dealloc = (destructor)recvbuf_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "State of a pickled-object receive request (internal)."};
+    .tp_doc = "Memory of a pickled-object receive request (internal)."};
 
-static ObjRecv *objrecv_new(PyObject *buf)
-{
-    ObjRecv *o = PyObject_New(ObjRecv, &ObjRecv_Type);
-    if (!o) return NULL;
-    o->state = OBJ_PENDING;
-    o->comm = NULL;
-    o->source = o->tag = 0;
-    o->buf = buf && buf != Py_None ? (Py_INCREF(buf), buf) : NULL;
-    o->owner = NULL;
-    o->view.obj = NULL;
-    o->addr = NULL;
-    o->size = 0;
-    o->busy = 0;
-    o->err = MPI_SUCCESS;
-    return o;
-}
-
-#define OBJRECV(r) ((r)->ob_buf && Py_TYPE((r)->ob_buf) == &ObjRecv_Type ? (ObjRecv *)(r)->ob_buf : NULL)
-
-static inline int is_pending(PyMPIRequestObject *r)
-{
-    ObjRecv *o = OBJRECV(r);
-    return o && o->state == OBJ_PENDING;
-}
-
-/* Post the receive of a matched message of `size` bytes into the right buffer. */
-static int objrecv_match(ObjRecv *o, MPI_Message *msg, MPI_Count size, MPI_Request *req)
-{
-    int ierr;
-    if (pympi_objbuf_get(o->buf, size, &o->owner, &o->view, &o->addr) < 0) return -1;
-    o->size = size;
-    PYMPI_NOGIL(ierr = MPI_Imrecv_c(o->addr, size, MPI_BYTE, msg, req));
-    if (CHKERR(ierr)) {
-        if (o->view.obj) PyBuffer_Release(&o->view);
-        Py_CLEAR(o->owner);
-        return -1;
-    }
-    o->state = OBJ_MATCHED;
-    Py_CLEAR(o->comm);
-    return 0;
-}
-
-/* ---- pending object receives --------------------------------------------------------- *
- * Every pending irecv is registered here. While any exists, blocking calls of this module do
- * not block inside MPI: they poll (pympi_pwait) and try to match the pending receives meanwhile,
- * so that, as with a posted receive, a peer blocked in a send to us (ssend, a large send, a send
- * to self) can complete. */
-static PyMPIRequestObject **pending;
-static Py_ssize_t npending_cap;
-Py_ssize_t pympi_npending;
-
-static int pending_add(PyMPIRequestObject *r)
-{
-    if (pympi_npending == npending_cap) {
-        Py_ssize_t cap = npending_cap ? 2 * npending_cap : 16;
-        PyMPIRequestObject **p = PyMem_Realloc(pending, (size_t)cap * sizeof(*p));
-        if (!p) { PyErr_NoMemory(); return -1; }
-        pending = p;
-        npending_cap = cap;
-    }
-    pending[pympi_npending++] = r;
-    return 0;
-}
-
-static void pending_remove(PyMPIRequestObject *r)
-{
-    for (Py_ssize_t i = 0; i < pympi_npending; i++)
-        if (pending[i] == r) {
-            pending[i] = pending[--pympi_npending];
-            return;
-        }
-}
-
-/* Try to match a pending object receive (block: until the message is there). 1 matched, 0 not
- * yet, -1 error. */
-static int req_resolve(PyMPIRequestObject *r, int block)
-{
-    ObjRecv *o = OBJRECV(r);
-    if (!o || o->state != OBJ_PENDING) return 1;
-    if (o->busy) return 0; /* another thread is probing for it */
-    if (block && pympi_npending > 1) {
-        /* other pending receives must progress too: poll */
-        for (;;) {
-            if (pympi_progress() < 0) return -1;
-            if (!is_pending(r)) return 1;
-            Py_BEGIN_ALLOW_THREADS
-            sched_yield();
-            Py_END_ALLOW_THREADS
-        }
-    }
-    MPI_Message msg = MPI_MESSAGE_NULL;
-    MPI_Status st;
-    MPI_Comm comm = COMM(o->comm);
-    int flag = 1, ierr;
-    o->busy = 1;
-    if (block) PYMPI_NOGIL(ierr = MPI_Mprobe(o->source, o->tag, comm, &msg, &st));
-    else PYMPI_NOGIL(ierr = MPI_Improbe(o->source, o->tag, comm, &flag, &msg, &st));
-    o->busy = 0;
-    if (CHKERR(ierr)) return -1;
-    if (!flag) return 0;
-    MPI_Count size = 0;
-    if (msg != MPI_MESSAGE_NO_PROC && CHKERR(MPI_Get_count_c(&st, MPI_BYTE, &size))) return -1;
-    pending_remove(r);
-    if (objrecv_match(o, &msg, size, &r->ob_mpi) < 0) return -1;
-    return 1;
-}
-
-int pympi_progress(void)
-{
-    for (Py_ssize_t i = pympi_npending - 1; i >= 0; i--) {
-        if (i >= pympi_npending) continue; /* the list shrank meanwhile */
-        PyMPIRequestObject *r = pending[i];
-        Py_INCREF(r);
-        if (req_resolve(r, 0) < 0) {
-            /* The error belongs to that request (e.g. its communicator was freed): it fails,
-             * and completing it raises; the call that was progressing it goes on. */
-            ObjRecv *o = OBJRECV(r);
-            int code = MPI_ERR_OTHER;
-            PyObject *et, *ev, *tb;
-            PyErr_Fetch(&et, &ev, &tb);
-            PyErr_NormalizeException(&et, &ev, &tb);
-            if (ev && PyObject_TypeCheck(ev, (PyTypeObject *)pympi_Exception)) {
-                PyObject *v = PyObject_GetAttrString(ev, "ierr");
-                if (!v || pympi_int(v, MPI_ERR_OTHER, &code) < 0) code = MPI_ERR_OTHER;
-                Py_XDECREF(v);
-            }
-            Py_XDECREF(et); Py_XDECREF(ev); Py_XDECREF(tb);
-            PyErr_Clear();
-            pending_remove(r);
-            if (o && o->state == OBJ_PENDING) {
-                o->state = OBJ_FAILED;
-                o->err = code;
-                Py_CLEAR(o->comm);
-            }
-        }
-        Py_DECREF(r);
-    }
-    return 0;
-}
-
-int pympi_pwait(MPI_Request *req, MPI_Status *st)
-{
-    int flag = 0, ierr;
-    for (;;) {
-        if (pympi_progress() < 0) {
-            /* the operation of *req is still running: report the error, keep waiting */
-            PyErr_WriteUnraisable(NULL);
-        }
-        PYMPI_NOGIL(ierr = MPI_Test(req, &flag, st));
-        if (ierr != MPI_SUCCESS || flag) return ierr;
-        Py_BEGIN_ALLOW_THREADS
-        sched_yield();
-        Py_END_ALLOW_THREADS
-    }
-}
-
-/* The operation is over: release what the request kept for it. */
-static void req_drop_bufs(PyMPIRequestObject *r)
-{
-    Py_CLEAR(r->ob_buf);
-}
-
-/* After completion calls: once the handle is MPI_REQUEST_NULL the operation is over, so what the
- * request kept is released. Returns the received object (new reference) when `want`, else None
- * (new reference); NULL on error. */
-static PyObject *req_finish(PyMPIRequestObject *r, int want)
-{
-    if (r->ob_mpi != MPI_REQUEST_NULL || is_pending(r)) Py_RETURN_NONE;
-    PyObject *result = NULL;
-    ObjRecv *o = OBJRECV(r);
-    if (o && o->state == OBJ_FAILED) {
-        int code = o->err;
-        Py_CLEAR(r->ob_buf);
-        pympi_raise(code);
-        return NULL;
-    }
-    if (want && o && o->state == OBJ_MATCHED) {
-        result = pympi_objbuf_load(o->owner, o->addr, o->size);
-    } else {
-        result = Py_None;
-        Py_INCREF(result);
-    }
-    req_drop_bufs(r);
-    return result;
-}
-
-static void req_finish_quiet(PyMPIRequestObject *r)
-{
-    if (r->ob_mpi != MPI_REQUEST_NULL || is_pending(r)) return;
-    req_drop_bufs(r);
-}
-
-int pympi_pmprobe(int source, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Status *st)
-{
-    int flag = 0, ierr;
-    if (!pympi_npending) {
-        PYMPI_NOGIL(ierr = msg ? MPI_Mprobe(source, tag, comm, msg, st) : MPI_Probe(source, tag, comm, st));
-        return ierr;
-    }
-    for (;;) {
-        if (pympi_progress() < 0) return -1;
-        if (msg) PYMPI_NOGIL(ierr = MPI_Improbe(source, tag, comm, &flag, msg, st));
-        else PYMPI_NOGIL(ierr = MPI_Iprobe(source, tag, comm, &flag, st));
-        if (ierr != MPI_SUCCESS || flag) return ierr;
-        Py_BEGIN_ALLOW_THREADS
-        sched_yield();
-        Py_END_ALLOW_THREADS
-    }
-}
+#define RECVBUF(r) ((r)->ob_buf && Py_TYPE((r)->ob_buf) == &RecvBuf_Type ? (RecvBuf *)(r)->ob_buf : NULL)
 
 /* ---- creation, deallocation --------------------------------------------------------- */
 PyObject *pympi_request_new(PyTypeObject *tp, MPI_Request req, PyObject *buf)
@@ -296,29 +81,52 @@ PyObject *pympi_request_new_msg(PyTypeObject *tp, MPI_Request req, pympi_msg *m)
     return pympi_request_new(tp, req, keep);
 }
 
-PyObject *pympi_request_objrecv(PyObject *comm, PyObject *buf, int source, int tag)
+PyObject *pympi_request_objrecv(MPI_Request req, PyObject *owner, Py_buffer *view)
 {
-    PyObject *r = pympi_request_new(&PyMPIRequest_Type, MPI_REQUEST_NULL, NULL);
-    ObjRecv *o = r ? objrecv_new(buf) : NULL;
-    if (!o) { Py_XDECREF(r); return NULL; }
-    Py_INCREF(comm);
-    o->comm = comm;
-    o->source = source;
-    o->tag = tag;
-    REQ(r)->ob_buf = (PyObject *)o;
-    if (pending_add(REQ(r)) < 0) { Py_DECREF(r); return NULL; }
-    if (req_resolve(REQ(r), 0) < 0) { Py_DECREF(r); return NULL; }
-    return r;
+    RecvBuf *b = PyObject_New(RecvBuf, &RecvBuf_Type);
+    if (!b) {
+        if (view->obj) PyBuffer_Release(view);
+        Py_XDECREF(owner);
+        return NULL;
+    }
+    b->owner = owner;
+    b->view = *view;
+    view->obj = NULL;
+    return pympi_request_new(&PyMPIRequest_Type, req, (PyObject *)b);
 }
 
-PyObject *pympi_request_objmrecv(MPI_Message *msg, MPI_Count size, PyObject *buf)
+/* The operation is over: release what the request kept for it. */
+static void req_drop_bufs(PyMPIRequestObject *r)
 {
-    PyObject *r = pympi_request_new(&PyMPIRequest_Type, MPI_REQUEST_NULL, NULL);
-    ObjRecv *o = r ? objrecv_new(buf) : NULL;
-    if (!o) { Py_XDECREF(r); return NULL; }
-    REQ(r)->ob_buf = (PyObject *)o;
-    if (objrecv_match(o, msg, size, &REQ(r)->ob_mpi) < 0) { Py_DECREF(r); return NULL; }
-    return r;
+    Py_CLEAR(r->ob_buf);
+}
+
+/* After a completion call: once the handle is MPI_REQUEST_NULL the operation is over, so what
+ * the request kept is released. Returns the received object (new reference) when `want` (st is
+ * then the completion status), else None (new reference); NULL on error. */
+static PyObject *req_finish(PyMPIRequestObject *r, int want, const MPI_Status *st)
+{
+    if (r->ob_mpi != MPI_REQUEST_NULL) Py_RETURN_NONE;
+    PyObject *result = Py_None;
+    Py_INCREF(result);
+    RecvBuf *b = RECVBUF(r);
+    if (want && b && b->owner) {
+        MPI_Count n = 0;
+        int cancelled = 0;
+        if (CHKERR(MPI_Test_cancelled(st, &cancelled)) || (!cancelled && CHKERR(MPI_Get_count_c(st, MPI_BYTE, &n))))
+            Py_CLEAR(result);
+        else if (n > 0 && n != MPI_UNDEFINED) {
+            void *addr = b->view.obj ? b->view.buf : PyBytes_AS_STRING(b->owner);
+            Py_SETREF(result, pympi_objbuf_load(b->owner, addr, n));
+        }
+    }
+    req_drop_bufs(r);
+    return result;
+}
+
+static void req_finish_quiet(PyMPIRequestObject *r)
+{
+    if (r->ob_mpi == MPI_REQUEST_NULL) req_drop_bufs(r);
 }
 
 /* Free the MPI request of `r` (when `free_it`) and release its buffers if the operation is known
@@ -347,29 +155,12 @@ static void request_dealloc(PyMPIRequestObject *self)
     PyObject *et, *ev, *tb;
     PyErr_Fetch(&et, &ev, &tb);
     if (self->ob_weakref) PyObject_ClearWeakRefs((PyObject *)self);
-    if (is_pending(self)) { pending_remove(self); Py_CLEAR(self->ob_buf); }
     req_release(self, 0); /* only Free() frees the MPI request (a copy may still use it) */
     if (PyErr_Occurred()) PyErr_WriteUnraisable((PyObject *)self);
     PyErr_Restore(et, ev, tb);
     req_drop_bufs(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
-
-/* A pending irecv is an active request although its handle is still MPI_REQUEST_NULL. */
-static int request_bool(PyObject *self)
-{
-    return REQ(self)->ob_mpi != MPI_REQUEST_NULL || is_pending(REQ(self));
-}
-
-static PyObject *request_richcompare(PyObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) || !PyMPIRequest_Check(other)) Py_RETURN_NOTIMPLEMENTED;
-    PyMPIRequestObject *a = REQ(self), *b = REQ(other);
-    int same = a->ob_mpi == b->ob_mpi && is_pending(a) == is_pending(b) && (!is_pending(a) || a == b);
-    return PyBool_FromLong(op == Py_EQ ? same : !same);
-}
-
-static PyNumberMethods request_as_number = {.nb_bool = request_bool};
 
 /* ---- single-request methods ------------------------------------------------------------ */
 static int parse_status(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kw,
@@ -385,35 +176,26 @@ static int parse_status(const char *fname, PyObject *const *args, Py_ssize_t nar
 static PyObject *req_wait(PyObject *self, MPI_Status *st, int want)
 {
     PyMPIRequestObject *r = REQ(self);
+    MPI_Status local;
     int ierr;
-    while (is_pending(r)) {
-        if (req_resolve(r, 1) < 0) return NULL;
-        if (is_pending(r)) { /* another thread is matching it */
-            Py_BEGIN_ALLOW_THREADS
-            sched_yield();
-            Py_END_ALLOW_THREADS
-        }
-    }
-    if (pympi_npending) ierr = pympi_pwait(&r->ob_mpi, st);
-    else PYMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, st));
+    if (st == MPI_STATUS_IGNORE && want) st = &local; /* an object receive needs the byte count */
+    PYMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, st));
     if (REQCHK(ierr)) { req_finish_quiet(r); return NULL; }
-    return req_finish(r, want);
+    return req_finish(r, want, st);
 }
 
 /* 1 complete, 0 not, -1 error; *result (when result != NULL) gets the object or None. */
 static int req_test(PyObject *self, MPI_Status *st, PyObject **result)
 {
     PyMPIRequestObject *r = REQ(self);
+    MPI_Status local;
     int flag = 0, ierr;
     if (result) *result = NULL;
-    if (is_pending(r)) {
-        int rc = req_resolve(r, 0);
-        if (rc <= 0) return rc;
-    }
+    if (st == MPI_STATUS_IGNORE && result) st = &local;
     PYMPI_NOGIL(ierr = MPI_Test(&r->ob_mpi, &flag, st));
     if (REQCHK(ierr)) { req_finish_quiet(r); return -1; }
     if (!flag) return 0;
-    PyObject *obj = req_finish(r, result != NULL);
+    PyObject *obj = req_finish(r, result != NULL, st);
     if (!obj) return -1;
     if (result) *result = obj; else Py_DECREF(obj);
     return 1;
@@ -453,23 +235,16 @@ static PyObject *request_test(PyObject *self, PyObject *const *args, Py_ssize_t 
     int flag = req_test(self, st, &obj);
     if (flag < 0) return NULL;
     if (!flag) return Py_BuildValue("(OO)", Py_False, Py_None);
-    PyObject *t = Py_BuildValue("(ON)", Py_True, obj);
-    return t;
+    return Py_BuildValue("(ON)", Py_True, obj);
 }
 
 static PyObject *req_get_status(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw,
                                 const char *fname)
 {
-    PyMPIRequestObject *r = REQ(self);
     MPI_Status *st;
     int flag = 0, ierr;
     if (parse_status(fname, args, nargs, kw, &st) < 0) return NULL;
-    if (is_pending(r)) {
-        int rc = req_resolve(r, 0);
-        if (rc < 0) return NULL;
-        if (rc == 0) Py_RETURN_FALSE;
-    }
-    PYMPI_NOGIL(ierr = MPI_Request_get_status(r->ob_mpi, &flag, st));
+    PYMPI_NOGIL(ierr = MPI_Request_get_status(REQ(self)->ob_mpi, &flag, st));
     if (REQCHK(ierr)) return NULL;
     return PyBool_FromLong(flag);
 }
@@ -484,29 +259,10 @@ static PyObject *request_get_status(PyObject *self, PyObject *const *args, Py_ss
     return req_get_status(self, args, nargs, kw, "get_status");
 }
 
-/* A private communicator for cancelled pending receives (see request_Cancel). */
-static MPI_Comm cancel_comm = MPI_COMM_NULL;
-
 static PyObject *request_Cancel(PyObject *self, PyObject *u)
 {
-    PyMPIRequestObject *r = REQ(self);
     int ierr;
-    if (is_pending(r)) {
-        /* Nothing was posted yet. So that Wait/Test/Waitall... report a cancelled request as for
-         * any MPI receive, the request becomes a receive that can never match, cancelled. */
-        if (cancel_comm == MPI_COMM_NULL) {
-            if (CHKERR(MPI_Comm_dup(MPI_COMM_SELF, &cancel_comm))) return NULL;
-            MPI_Comm_set_errhandler(cancel_comm, MPI_ERRORS_RETURN);
-        }
-        MPI_Request req;
-        if (CHKERR(MPI_Irecv(NULL, 0, MPI_BYTE, 0, 0, cancel_comm, &req))) return NULL;
-        if (CHKERR(MPI_Cancel(&req))) return NULL;
-        r->ob_mpi = req;
-        pending_remove(r);
-        Py_CLEAR(r->ob_buf);
-        Py_RETURN_NONE;
-    }
-    PYMPI_NOGIL(ierr = MPI_Cancel(&r->ob_mpi));
+    PYMPI_NOGIL(ierr = MPI_Cancel(&REQ(self)->ob_mpi));
     if (REQCHK(ierr)) return NULL;
     Py_RETURN_NONE;
 }
@@ -514,7 +270,6 @@ static PyObject *request_Cancel(PyObject *self, PyObject *u)
 static PyObject *request_Free(PyObject *self, PyObject *u)
 {
     PyMPIRequestObject *r = REQ(self);
-    if (is_pending(r)) { pending_remove(r); Py_CLEAR(r->ob_buf); Py_RETURN_NONE; }
     if (r->ob_mpi == MPI_REQUEST_NULL) {
         /* what MPI_Request_free says about MPI_REQUEST_NULL */
         pympi_raise(MPI_ERR_REQUEST);
@@ -533,11 +288,11 @@ typedef struct {
     MPI_Request *reqs;
     MPI_Status *sts;           /* MPI_STATUSES_IGNORE unless statuses are wanted */
     int *indices;
-    char *pend;                /* entries still waiting for their message */
-    int npending;
     void *mem;
 } reqset;
 
+/* statuses: with the user's statuses, and with the lower-case calls (an object receive needs
+ * the byte count of its status). */
 static int reqset_get(reqset *rs, PyObject *requests, int want_statuses)
 {
     rs->mem = NULL;
@@ -550,14 +305,12 @@ static int reqset_get(reqset *rs, PyObject *requests, int want_statuses)
     }
     rs->n = (int)n;
     rs->objs = (PyMPIRequestObject **)PySequence_Fast_ITEMS(rs->fast);
-    size_t sz = (size_t)(n ? n : 1) * (sizeof(MPI_Request) + sizeof(int) + 1 + (want_statuses ? sizeof(MPI_Status) : 0));
-    rs->mem = PyMem_Malloc(sz);
+    size_t slots = (size_t)(n ? n : 1);
+    rs->mem = PyMem_Malloc(slots * (sizeof(MPI_Request) + sizeof(int) + (want_statuses ? sizeof(MPI_Status) : 0)));
     if (!rs->mem) { PyErr_NoMemory(); goto fail; }
     rs->sts = want_statuses ? (MPI_Status *)rs->mem : MPI_STATUSES_IGNORE;
-    rs->reqs = (MPI_Request *)((char *)rs->mem + (want_statuses ? (size_t)(n ? n : 1) * sizeof(MPI_Status) : 0));
-    rs->indices = (int *)(rs->reqs + (n ? n : 1));
-    rs->pend = (char *)(rs->indices + (n ? n : 1));
-    rs->npending = 0;
+    rs->reqs = (MPI_Request *)((char *)rs->mem + (want_statuses ? slots * sizeof(MPI_Status) : 0));
+    rs->indices = (int *)(rs->reqs + slots);
     for (int i = 0; i < rs->n; i++) {
         if (!PyMPIRequest_Check((PyObject *)rs->objs[i])) {
             PyErr_Format(PyExc_TypeError, "requests: expected Request, got '%.200s'",
@@ -565,8 +318,7 @@ static int reqset_get(reqset *rs, PyObject *requests, int want_statuses)
             goto fail;
         }
         rs->reqs[i] = rs->objs[i]->ob_mpi;
-        rs->pend[i] = (char)is_pending(rs->objs[i]);
-        rs->npending += rs->pend[i];
+        if (want_statuses) status_clear(&rs->sts[i]);
     }
     return 0;
 fail:
@@ -582,72 +334,48 @@ static void reqset_done(reqset *rs)
     PyMem_Free(rs->mem);
 }
 
-/* Try to match the pending object receives. */
-static int reqset_resolve(reqset *rs, int block)
-{
-    if (!rs->npending) return 0;
-    for (int i = 0; i < rs->n; i++) {
-        if (!rs->pend[i]) continue;
-        /* (resolving one may have matched others: pympi_progress) */
-        if (is_pending(rs->objs[i]) && req_resolve(rs->objs[i], block) < 0) return -1;
-        if (!is_pending(rs->objs[i])) {
-            rs->reqs[i] = rs->objs[i]->ob_mpi;
-            rs->pend[i] = 0;
-            rs->npending--;
-        }
-    }
-    return 0;
-}
-
-/* Handles back into the objects; what completed releases its buffers (quietly). */
+/* Handles back into the objects. */
 static void reqset_sync(reqset *rs)
 {
-    for (int i = 0; i < rs->n; i++) {
-        if (rs->pend[i]) continue;
-        rs->objs[i]->ob_mpi = rs->reqs[i];
-    }
+    for (int i = 0; i < rs->n; i++) rs->objs[i]->ob_mpi = rs->reqs[i];
 }
 
-/* Release the GIL for a moment between polls; honour Ctrl-C. */
-static int poll_pause(void)
-{
-    Py_BEGIN_ALLOW_THREADS
-    sched_yield();
-    Py_END_ALLOW_THREADS
-    return PyErr_CheckSignals();
-}
-
-/* statuses: None, or a list (grown with new Status objects to `total` items); entry idx[k] (or k
- * when idx is NULL) gets sts[k]. */
+/* statuses: None, or a sequence of Status objects (a list, a tuple ...). As mpi4py 3.1 does: a
+ * list shorter than `outcount` grows with new Status objects to `outcount` items, then entry i
+ * gets sts[i] for every i below both the number of requests and its length (for Waitsome and
+ * Testsome the first `outcount` entries are the completed requests, in completion order). */
 static int statuses_check(PyObject *statuses)
 {
-    if (statuses && statuses != Py_None && !PyList_Check(statuses)) {
-        PyErr_Format(PyExc_TypeError, "statuses: expected a list or None, got '%.200s'",
+    if (statuses && statuses != Py_None && !PySequence_Check(statuses)) {
+        PyErr_Format(PyExc_TypeError, "statuses: expected a sequence of Status or None, got '%.200s'",
                      Py_TYPE(statuses)->tp_name);
         return -1;
     }
     return 0;
 }
 
-static int statuses_set(PyObject *statuses, int total, const MPI_Status *sts, const int *idx, int count)
+static int statuses_set(PyObject *statuses, const reqset *rs, int outcount)
 {
-    if (!statuses || statuses == Py_None || sts == MPI_STATUSES_IGNORE) return 0;
-    while (PyList_GET_SIZE(statuses) < total) {
-        MPI_Status empty;
-        memset(&empty, 0, sizeof(empty));
-        empty.MPI_SOURCE = MPI_ANY_SOURCE;
-        empty.MPI_TAG = MPI_ANY_TAG;
-        PyObject *s = pympi_status_new(&empty);
-        if (!s || PyList_Append(statuses, s) < 0) { Py_XDECREF(s); return -1; }
-        Py_DECREF(s);
+    if (!statuses || statuses == Py_None || outcount == MPI_UNDEFINED) return 0;
+    Py_ssize_t len = PySequence_Size(statuses);
+    if (len < 0) return -1;
+    if (PyList_Check(statuses)) {
+        for (; len < outcount; len++) {
+            PyObject *s = pympi_status_new(NULL);
+            if (!s || PyList_Append(statuses, s) < 0) { Py_XDECREF(s); return -1; }
+            Py_DECREF(s);
+        }
     }
-    for (int k = 0; k < count; k++) {
-        PyObject *s = PyList_GET_ITEM(statuses, idx ? idx[k] : k);
+    for (Py_ssize_t i = 0; i < len && i < rs->n; i++) {
+        PyObject *s = PySequence_GetItem(statuses, i);
+        if (!s) return -1;
         if (!PyMPIStatus_Check(s)) {
             PyErr_Format(PyExc_TypeError, "statuses: expected Status, got '%.200s'", Py_TYPE(s)->tp_name);
+            Py_DECREF(s);
             return -1;
         }
-        ((PyMPIStatusObject *)s)->ob_mpi = sts[k];
+        ((PyMPIStatusObject *)s)->ob_mpi = rs->sts[i];
+        Py_DECREF(s);
     }
     return 0;
 }
@@ -666,13 +394,13 @@ static int parse_set(const char *fname, int plural, PyObject *const *args, Py_ss
     return 0;
 }
 
-/* Objects of the requests at the given indices (all when idx is NULL). */
+/* Objects of the requests at the given indices (all when idx is NULL), status k for entry k. */
 static PyObject *finish_list(reqset *rs, const int *idx, int count, int want)
 {
     PyObject *list = want ? PyList_New(count) : NULL;
     if (want && !list) return NULL;
     for (int k = 0; k < count; k++) {
-        PyObject *o = req_finish(rs->objs[idx ? idx[k] : k], want);
+        PyObject *o = req_finish(rs->objs[idx ? idx[k] : k], want, want ? &rs->sts[k] : NULL);
         if (!o) { Py_XDECREF(list); return NULL; }
         if (want) PyList_SET_ITEM(list, k, o);
         else Py_DECREF(o);
@@ -686,6 +414,11 @@ static void finish_quiet_all(reqset *rs)
     for (int i = 0; i < rs->n; i++) req_finish_quiet(rs->objs[i]);
 }
 
+static int want_statuses(PyObject *statuses, int want)
+{
+    return want || (statuses && statuses != Py_None);
+}
+
 static PyObject *do_waitall(PyObject *const *args, Py_ssize_t nargs, PyObject *kw, const char *fname, int want)
 {
     PyObject *requests, *statuses;
@@ -693,32 +426,14 @@ static PyObject *do_waitall(PyObject *const *args, Py_ssize_t nargs, PyObject *k
     int ierr;
     if (parse_set(fname, 1, args, nargs, kw, &requests, &statuses) < 0 || statuses_check(statuses) < 0)
         return NULL;
-    if (reqset_get(&rs, requests, statuses && statuses != Py_None) < 0) return NULL;
+    if (reqset_get(&rs, requests, want_statuses(statuses, want)) < 0) return NULL;
     PyObject *result = NULL;
-    if (reqset_resolve(&rs, 1) < 0) goto done;
-    while (rs.npending) { /* busy in another thread */
-        if (poll_pause() < 0 || reqset_resolve(&rs, 0) < 0) { reqset_sync(&rs); goto done; }
-    }
-    if (pympi_npending) {
-        /* other pending receives must progress: poll */
-        int flag = 0;
-        for (;;) {
-            if (pympi_progress() < 0) PyErr_WriteUnraisable(NULL);
-            PYMPI_NOGIL(ierr = MPI_Testall(rs.n, rs.reqs, &flag, rs.sts));
-            if (ierr != MPI_SUCCESS || flag) break;
-            Py_BEGIN_ALLOW_THREADS
-            sched_yield();
-            Py_END_ALLOW_THREADS
-        }
-    } else
-        PYMPI_NOGIL(ierr = MPI_Waitall(rs.n, rs.reqs, rs.sts));
+    PYMPI_NOGIL(ierr = MPI_Waitall(rs.n, rs.reqs, rs.sts));
     reqset_sync(&rs);
-    if (REQCHK(ierr)) {
-        statuses_set(statuses, rs.n, rs.sts, NULL, rs.n);
+    if (statuses_set(statuses, &rs, rs.n) < 0 || REQCHK(ierr)) {
         finish_quiet_all(&rs);
         goto done;
     }
-    if (statuses_set(statuses, rs.n, rs.sts, NULL, rs.n) < 0) { finish_quiet_all(&rs); goto done; }
     result = finish_list(&rs, NULL, rs.n, want);
     if (result && !want) { Py_DECREF(result); result = Py_True; Py_INCREF(result); }
 done:
@@ -733,16 +448,15 @@ static PyObject *do_testall(PyObject *const *args, Py_ssize_t nargs, PyObject *k
     int ierr, flag = 0;
     if (parse_set(fname, 1, args, nargs, kw, &requests, &statuses) < 0 || statuses_check(statuses) < 0)
         return NULL;
-    if (reqset_get(&rs, requests, statuses && statuses != Py_None) < 0) return NULL;
+    if (reqset_get(&rs, requests, want_statuses(statuses, want)) < 0) return NULL;
     PyObject *result = NULL, *objs = NULL;
-    if (reqset_resolve(&rs, 0) < 0) goto done;
-    if (rs.npending == 0) {
-        PYMPI_NOGIL(ierr = MPI_Testall(rs.n, rs.reqs, &flag, rs.sts));
-        reqset_sync(&rs);
-        if (REQCHK(ierr)) { finish_quiet_all(&rs); goto done; }
+    PYMPI_NOGIL(ierr = MPI_Testall(rs.n, rs.reqs, &flag, rs.sts));
+    reqset_sync(&rs);
+    if (statuses_set(statuses, &rs, rs.n) < 0 || REQCHK(ierr)) {
+        finish_quiet_all(&rs);
+        goto done;
     }
     if (flag) {
-        if (statuses_set(statuses, rs.n, rs.sts, NULL, rs.n) < 0) { finish_quiet_all(&rs); goto done; }
         objs = finish_list(&rs, NULL, rs.n, want);
         if (!objs) goto done;
     }
@@ -754,30 +468,22 @@ done:
     return result;
 }
 
-/* mode 0: Waitany, 1: Testany */
+/* test 0: Waitany, 1: Testany */
 static PyObject *do_any(PyObject *const *args, Py_ssize_t nargs, PyObject *kw, const char *fname, int want, int test)
 {
     PyObject *requests, *ostatus;
-    MPI_Status *st;
+    MPI_Status *st, local;
     reqset rs;
     int ierr = MPI_SUCCESS, idx = MPI_UNDEFINED, flag = 0;
     if (parse_set(fname, 0, args, nargs, kw, &requests, &ostatus) < 0 || pympi_as_status(ostatus, &st) < 0)
         return NULL;
+    if (st == MPI_STATUS_IGNORE && want) st = &local; /* an object receive needs the byte count */
     if (reqset_get(&rs, requests, 0) < 0) return NULL;
     PyObject *result = NULL, *obj = NULL;
-    if (!test && pympi_npending == 0) {
+    if (test) PYMPI_NOGIL(ierr = MPI_Testany(rs.n, rs.reqs, &idx, &flag, st));
+    else {
         PYMPI_NOGIL(ierr = MPI_Waitany(rs.n, rs.reqs, &idx, st));
         flag = 1;
-    } else {
-        for (;;) {
-            if (pympi_progress() < 0 || reqset_resolve(&rs, 0) < 0) { reqset_sync(&rs); goto done; }
-            PYMPI_NOGIL(ierr = MPI_Testany(rs.n, rs.reqs, &idx, &flag, st));
-            if (ierr != MPI_SUCCESS || PyErr_Occurred()) break;
-            /* all handles null but receives still pending: nothing completed yet */
-            if (flag && idx == MPI_UNDEFINED && rs.npending) flag = 0;
-            if (flag || test) break;
-            if (poll_pause() < 0) { reqset_sync(&rs); goto done; }
-        }
     }
     reqset_sync(&rs);
     if (REQCHK(ierr)) {
@@ -785,7 +491,7 @@ static PyObject *do_any(PyObject *const *args, Py_ssize_t nargs, PyObject *kw, c
         goto done;
     }
     if (flag && idx != MPI_UNDEFINED) {
-        obj = req_finish(rs.objs[idx], want);
+        obj = req_finish(rs.objs[idx], want, st);
         if (!obj) goto done;
     }
     if (!test) result = want ? Py_BuildValue("(iO)", idx, obj ? obj : Py_None) : PyLong_FromLong(idx);
@@ -804,27 +510,16 @@ static PyObject *do_some(PyObject *const *args, Py_ssize_t nargs, PyObject *kw, 
     int ierr = MPI_SUCCESS, outcount = MPI_UNDEFINED;
     if (parse_set(fname, 1, args, nargs, kw, &requests, &statuses) < 0 || statuses_check(statuses) < 0)
         return NULL;
-    if (reqset_get(&rs, requests, statuses && statuses != Py_None) < 0) return NULL;
+    if (reqset_get(&rs, requests, want_statuses(statuses, want)) < 0) return NULL;
     PyObject *result = NULL, *indices = NULL, *objs = NULL;
-    if (!test && pympi_npending == 0) {
-        PYMPI_NOGIL(ierr = MPI_Waitsome(rs.n, rs.reqs, &outcount, rs.indices, rs.sts));
-    } else {
-        for (;;) {
-            if (pympi_progress() < 0 || reqset_resolve(&rs, 0) < 0) { reqset_sync(&rs); goto done; }
-            PYMPI_NOGIL(ierr = MPI_Testsome(rs.n, rs.reqs, &outcount, rs.indices, rs.sts));
-            if (ierr != MPI_SUCCESS || PyErr_Occurred()) break;
-            if (outcount == MPI_UNDEFINED && rs.npending) outcount = 0;
-            if (outcount != 0 || test) break;
-            if (poll_pause() < 0) { reqset_sync(&rs); goto done; }
-        }
-    }
+    if (test) PYMPI_NOGIL(ierr = MPI_Testsome(rs.n, rs.reqs, &outcount, rs.indices, rs.sts));
+    else PYMPI_NOGIL(ierr = MPI_Waitsome(rs.n, rs.reqs, &outcount, rs.indices, rs.sts));
     reqset_sync(&rs);
-    if (REQCHK(ierr)) { finish_quiet_all(&rs); goto done; }
+    if (statuses_set(statuses, &rs, outcount) < 0 || REQCHK(ierr)) { finish_quiet_all(&rs); goto done; }
     if (outcount == MPI_UNDEFINED) {
         result = want ? Py_BuildValue("(OO)", Py_None, Py_None) : (Py_INCREF(Py_None), Py_None);
         goto done;
     }
-    if (statuses_set(statuses, rs.n, rs.sts, rs.indices, outcount) < 0) { finish_quiet_all(&rs); goto done; }
     indices = pympi_int_list(rs.indices, outcount);
     if (!indices) { finish_quiet_all(&rs); goto done; }
     objs = finish_list(&rs, rs.indices, outcount, want);
@@ -1054,8 +749,6 @@ PyTypeObject PyMPIRequest_Type = {
     .tp_basicsize = sizeof(PyMPIRequestObject),
     .tp_dealloc = (destructor)request_dealloc,
     .tp_methods = request_methods,
-    .tp_as_number = &request_as_number,
-    .tp_richcompare = request_richcompare,
     .tp_doc = "Request object: a non-blocking operation in progress."};
 
 PyTypeObject PyMPIPrequest_Type = {
@@ -1074,7 +767,7 @@ PyTypeObject PyMPIGrequest_Type = {
 
 int pympi_init_request(PyObject *m)
 {
-    if (PyType_Ready(&ObjRecv_Type) < 0) return -1;
+    if (PyType_Ready(&RecvBuf_Type) < 0) return -1;
     pympi_handle_type_init(&PyMPIRequest_Type, &Request_kind);
     if (PyType_Ready(&PyMPIRequest_Type) < 0) return -1;
     PyMPIPrequest_Type.tp_base = &PyMPIRequest_Type;

@@ -282,17 +282,19 @@ if f'{__name__}.MPI' in sys.builtin_module_names:
     class _BuiltinMPIFinder:
         """Import hook for a built-in ``mpi4py.MPI`` (python-mpi).
 
-        The launcher registers ``mpi4py.MPI`` in the table of built-in
-        modules, but the regular import system only looks up built-ins
-        for top-level names: for a submodule it searches the package
-        directory.  This finder, first on sys.meta_path, asks the built-in
-        importer for the dotted name directly, so the compiled-in module
-        wins over any MPI*.so file that may also be in the package
-        directory.
+        The launcher registers ``mpi4py.MPI`` and ``mpi4py.dl`` in the
+        table of built-in modules, but the regular import system only looks
+        up built-ins for top-level names: for a submodule it searches the
+        package directory.  This finder, first on sys.meta_path, asks the
+        built-in importer for the dotted names directly, so the compiled-in
+        modules win over any MPI*.so or dl*.so file that may also be in the
+        package directory.
         """
 
         @staticmethod
         def find_spec(fullname, path=None, target=None):
+            if fullname == f'{__name__}.dl':
+                return _BuiltinImporter.find_spec(fullname)
             if fullname != f'{__name__}.MPI':
                 return None
             spec = _BuiltinMPILoader.find_spec(fullname)
