@@ -4,6 +4,8 @@
 #   colllat    C vs python-mpi latency of small collectives (Barrier, Allreduce, allreduce, bcast)
 #   callgrind  instructions per call, python-mpi vs C, under valgrind --tool=callgrind
 #   interp     pure-Python workloads, python-mpi vs $(PYTHON): wall time and instructions
+#   dynproc    spawn latency and MPIPoolExecutor throughput (needs a spawn-capable MPI: run it
+#              in _build-ch3/build; not part of `all`)
 PYTHON ?= /usr/bin/python3.11
 CALLGRIND_N ?= 1000
 PINGPONG_MAX ?= 67108864
@@ -32,4 +34,7 @@ callgrind: callcost_c
 interp:
 	timeout 900 $(PYTHON) $(B)/interp.py $(BUILDDIR)/python-mpi $(PYTHON)
 
-.PHONY: all pingpong colllat callgrind interp
+dynproc:
+	timeout 600 $(MPIEXEC) -n 1 $(BUILDDIR)/python-mpi $(B)/dynproc.py
+
+.PHONY: all pingpong colllat callgrind interp dynproc

@@ -105,7 +105,8 @@ class TestPrefix(unittest.TestCase):
         out = mpitest.job(1, ['-m', 'mpi4py', '--profile', 'mpiprof', '-c', code],
                           executable=self.exe, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(out.stdout.strip(), "['mpicc', 'mpiexec']")
+        self.assertIn(out.stdout.strip(), ("['mpicc', 'mpiexec']", "['mpicc', 'mpicxx', 'mpiexec']",
+                                           "['mpicc', 'mpicxx', 'mpiexec', 'mpifort']"))
         self.assertIn('mpiprof: 1 process,', out.stderr)
 
     def test_installed_python_mpi(self):

@@ -112,14 +112,16 @@ class TestPackageFunctions(unittest.TestCase):
         # What configure found (mpi.cfg), not whatever is on PATH now.
         with open(os.path.join(mpitest.BUILDDIR, 'Makefile')) as f:
             made = dict(line.rstrip('\n').split(' = ', 1) for line in f
-                        if line.startswith(('CC = ', 'MPIEXEC = ')))
+                        if line.startswith(('CC = ', 'MPIEXEC = ', 'MPICXX = ', 'MPIFORT = ')))
         saved = os.environ['PATH']
         os.environ['PATH'] = ''
         try:
             config = mpi4py.get_config()
         finally:
             os.environ['PATH'] = saved
-        self.assertEqual(config, {'mpicc': made['CC'], 'mpiexec': made['MPIEXEC']})
+        wrappers = {'mpicc': made['CC'], 'mpiexec': made['MPIEXEC'],
+                    'mpicxx': made.get('MPICXX'), 'mpifort': made.get('MPIFORT')}
+        self.assertEqual(config, {k: v for k, v in wrappers.items() if v})
         self.assertTrue(os.path.exists(config['mpicc']))
 
     def test_profile_not_found(self):

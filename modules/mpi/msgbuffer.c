@@ -615,6 +615,13 @@ static int split_simple(PyObject *spec, PyObject **data, PyObject **count, PyObj
     *count = none_to_null(*count);
     *displ = none_to_null(*displ);
     *type = none_to_null(*type);
+    /* Counts and displacements in a spec are integers proper (mpi4py 3.1 tests __index__):
+     * unlike an int argument of a method, a float here is an error, not truncated. */
+    if ((*count && !PyIndex_Check(*count)) || (*displ && !PyIndex_Check(*displ))) {
+        PyErr_Format(PyExc_TypeError, "message: expected an integer count or displacement, got '%.200s'",
+                     Py_TYPE(*count && !PyIndex_Check(*count) ? *count : *displ)->tp_name);
+        return -1;
+    }
     return 0;
 }
 
