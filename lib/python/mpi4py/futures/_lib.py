@@ -753,6 +753,11 @@ def _run_main(main):
         if kind == 'module':
             namespace = runpy.run_module(name, run_name='__worker__')
         else:
+            # As python does for a script (and multiprocessing for its spawned children): the
+            # script's directory comes first on sys.path, so its sibling modules import.
+            directory = os.path.dirname(name)
+            if directory not in sys.path:
+                sys.path.insert(0, directory)
             namespace = runpy.run_path(name, run_name='__worker__')
     finally:
         importing_main = False
