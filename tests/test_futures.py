@@ -38,6 +38,17 @@ def square(x):
     return x * x
 
 
+def check_cancel_futures(test, executor, seconds):
+    """shutdown(cancel_futures=True) lets the running task finish and cancels the queued ones."""
+    running = executor.submit(time.sleep, seconds)
+    while not running.running():
+        time.sleep(0.01)
+    queued = [executor.submit(square, i) for i in range(5)]
+    executor.shutdown(wait=True, cancel_futures=True)
+    test.assertTrue(running.done() and not running.cancelled())
+    test.assertTrue(all(future.cancelled() for future in queued))
+
+
 def fail(message):
     raise ValueError(message)
 
@@ -160,13 +171,7 @@ class TestCommExecutorSelf(unittest.TestCase):
 
     def test_shutdown_cancel_futures(self):
         executor = futures.ThreadPoolExecutor()
-        running = executor.submit(time.sleep, 0.3)
-        while not running.running():
-            time.sleep(0.01)
-        queued = [executor.submit(square, i) for i in range(5)]
-        executor.shutdown(wait=True, cancel_futures=True)
-        self.assertTrue(running.done() and not running.cancelled())
-        self.assertTrue(all(future.cancelled() for future in queued))
+        check_cancel_futures(self, executor, 0.3)
         with self.assertRaises(RuntimeError):
             executor.submit(square, 1)
 
@@ -345,13 +350,7 @@ class TestPoolExecutor(unittest.TestCase):
     def test_bootup_and_cancel(self):
         executor = futures.MPIPoolExecutor(max_workers=1)
         self.assertIs(executor.bootup(), executor)
-        running = executor.submit(time.sleep, 0.5)
-        while not running.running():
-            time.sleep(0.01)
-        queued = [executor.submit(square, i) for i in range(5)]
-        executor.shutdown(wait=True, cancel_futures=True)
-        self.assertTrue(running.done() and not running.cancelled())
-        self.assertTrue(all(future.cancelled() for future in queued))
+        check_cancel_futures(self, executor, 0.5)
 
     def test_shutdown_nowait(self):
         executor = futures.MPIPoolExecutor(max_workers=1)

@@ -591,15 +591,23 @@ static PyObject *none_to_null(PyObject *o) { return o == Py_None ? NULL : o; }
 
 /* [data, type] [data, count] [data, (count, displ)] [data, count, type]
  * [data, (count, displ), type] [data, count, displ, type]: the parts given (others NULL). */
-static int split_simple(PyObject *spec, PyObject **data, PyObject **count, PyObject **displ, PyObject **type)
+Py_ssize_t pympi_spec_items(PyObject *spec, PyObject ***items)
 {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
-    PyObject **it = PySequence_Fast_ITEMS(spec);
-    *count = *displ = *type = NULL;
+    *items = PySequence_Fast_ITEMS(spec);
     if (n < 2 || n > 4) {
         PyErr_Format(PyExc_ValueError, "message: expected 2 to 4 items, got %zd", n);
         return -1;
     }
+    return n;
+}
+
+static int split_simple(PyObject *spec, PyObject **data, PyObject **count, PyObject **displ, PyObject **type)
+{
+    PyObject **it;
+    Py_ssize_t n = pympi_spec_items(spec, &it);
+    *count = *displ = *type = NULL;
+    if (n < 0) return -1;
     *data = it[0];
     if (n == 4) {
         *count = it[1];

@@ -137,13 +137,10 @@ static int fill_ints(PyObject *o, int blocks, MPI_Count *cv, MPI_Aint *av, const
 static int split_spec(PyObject *spec, int w, PyObject **data, PyObject **counts, PyObject **displs,
                       PyObject **types)
 {
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
-    PyObject **it = PySequence_Fast_ITEMS(spec);
+    PyObject **it;
+    Py_ssize_t n = pympi_spec_items(spec, &it);
     *counts = *displs = *types = NULL;
-    if (n < 2 || n > 4) {
-        PyErr_Format(PyExc_ValueError, "message: expected 2 to 4 items, got %zd", n);
-        return -1;
-    }
+    if (n < 0) return -1;
     *data = it[0];
     *types = it[n - 1];
     if (n == 4) {

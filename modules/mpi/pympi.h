@@ -291,6 +291,8 @@ void pympi_msg_release(pympi_msg *m);
 void pympi_buffer_release(Py_buffer *view);
 /* a, b = o for a list or tuple of two items (TypeError/ValueError otherwise); `what` names it. */
 int pympi_unpack_pair(PyObject *o, const char *what, PyObject **a, PyObject **b);
+/* The items of a spec list (a PySequence_Fast) and their number, 2 to 4; -1 with ValueError. */
+Py_ssize_t pympi_spec_items(PyObject *spec, PyObject ***items);
 /* Keep a parsed message pinned beyond the call (non-blocking operations): moves the view into
  * a new Python object that releases it when it dies. */
 PyObject *pympi_msg_keep(pympi_msg *m);
