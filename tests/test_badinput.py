@@ -146,6 +146,24 @@ class TestBadInput(unittest.TestCase):
             finally:
                 f.Close()
 
+    def test_f2py_of_a_stray_integer(self):
+        # MPI_Op_free of such a handle fails an assertion inside MPICH
+        for cls in (MPI.Op, MPI.Datatype, MPI.Group, MPI.Info, MPI.Errhandler, MPI.Win,
+                    MPI.Request, MPI.Message):
+            with self.assertRaises(ValueError, msg=cls.__name__):
+                cls.f2py(-2 ** 31)
+        # real handles, null ones included, still convert both ways
+        op = MPI.Op.Create(lambda a, b, t: None)
+        dt = MPI.INT.Create_contiguous(2)
+        try:
+            for obj in (MPI.SUM, op, MPI.OP_NULL, MPI.INT, dt, MPI.DATATYPE_NULL, MPI.GROUP_EMPTY,
+                        MPI.INFO_NULL, MPI.ERRORS_RETURN, MPI.REQUEST_NULL, MPI.WIN_NULL,
+                        MPI.MESSAGE_NULL):
+                self.assertEqual(type(obj).f2py(obj.py2f()), obj)
+        finally:
+            op.Free()
+            dt.Free()
+
 
 if __name__ == '__main__':
     mpitest.main()

@@ -94,6 +94,23 @@ PyObject *pympi_handle_py2f(PyObject *self, PyObject *unused)
     return PyLong_FromLong((long)k->c2f(HANDLE_PTR(self, k)));
 }
 
+/* MPICH's integer handles name their object kind in bits 26-29 (the family's null handle has
+ * it too) and their handle kind in bits 30-31 (0 only for a null handle). MPICH does not check
+ * either where it trusts a handle (MPI_Op_free of a stray integer fails an assertion), so a
+ * Fortran integer that cannot be a handle of the family is refused here. */
+static int plausible_handle(const pympi_handle_kind *k, const void *h)
+{
+#ifdef MPICH
+    if (k->size == sizeof(unsigned)) {
+        unsigned v, null;
+        memcpy(&v, h, sizeof v);
+        memcpy(&null, k->null, sizeof null);
+        return v == null || ((v >> 26 & 0xfu) == (null >> 26 & 0xfu) && v >> 30 != 0);
+    }
+#endif
+    return 1;
+}
+
 PyObject *pympi_handle_f2py(PyObject *cls, PyObject *arg)
 {
     int f;
@@ -102,6 +119,9 @@ PyObject *pympi_handle_f2py(PyObject *cls, PyObject *arg)
     const pympi_handle_kind *k = kind_of(tp);
     char h[32];
     k->f2c((MPI_Fint)f, h);
+    if (!plausible_handle(k, h))
+        return PyErr_Format(PyExc_ValueError, "%.200s.f2py: %d is not a Fortran handle of this class",
+                            tp->tp_name, f);
     return pympi_handle_new(tp, h, 0);
 }
 
