@@ -368,13 +368,14 @@ static int ndarray_fast = -1;      /* -1 not yet checked, 0 off, 1 on */
 /* PEP 3118 format of a native-order builtin NumPy type, by its type character; NULL otherwise. */
 static const char *ndarray_format(const PyArray_Descr *d)
 {
-    static const char codes[] = "?bBhHiIlLqQfdgFDG";
-    static const char *const formats[] = {"?", "b", "B", "h", "H", "i", "I", "l", "L", "q", "Q",
-                                          "f", "d", "g", "Zf", "Zd", "Zg"};
+    static const char *const formats[128] = {
+        ['?'] = "?", ['b'] = "b", ['B'] = "B", ['h'] = "h", ['H'] = "H", ['i'] = "i", ['I'] = "I",
+        ['l'] = "l", ['L'] = "L", ['q'] = "q", ['Q'] = "Q", ['f'] = "f", ['d'] = "d", ['g'] = "g",
+        ['F'] = "Zf", ['D'] = "Zd", ['G'] = "Zg"};
     if ((d->byteorder != '=' && d->byteorder != '|') || d->type_num >= NPY_NTYPES || d->subarray)
         return NULL;
-    const char *c = d->type ? strchr(codes, d->type) : NULL;
-    return c ? formats[c - codes] : NULL;
+    unsigned char c = (unsigned char)d->type;
+    return c < 128 ? formats[c] : NULL;
 }
 
 /* 0 filled, 1 not a fast-path array (use the export). */
