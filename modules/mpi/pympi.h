@@ -11,9 +11,10 @@
  *    Nothing touches MPI after MPI_Finalize (pympi_mpi_active()).
  *  - Every MPI call goes through CHKERR(): a code other than MPI_SUCCESS raises MPI.Exception
  *    carrying that code, and CHKERR() is true so the caller returns its error value.
- *  - Communication calls (blocking, or starting an operation) are made without the GIL:
- *    PYMPI_NOGIL(ierr = MPI_Xxx(...)); they wait for others or take MPI's internal lock, which a
- *    thread running a Python callback inside MPI may hold while it waits for the GIL.
+ *  - Communication calls (blocking, or starting an operation) go through
+ *    PYMPI_NOGIL(ierr = MPI_Xxx(...)): they wait for others or take MPI's internal lock, which a
+ *    thread running a Python callback inside MPI may hold while it waits for the GIL, so the GIL
+ *    is released unless this is the only Python thread and no Python callback is registered.
  *    C callbacks from MPI into Python (ops, error handlers, keyval copy/delete, generalized
  *    requests, data representations) take it back with PyGILState_Ensure().
  *  - Methods use METH_FASTCALL|METH_KEYWORDS and pympi_parse() with a static keyword list, so
@@ -75,7 +76,7 @@ static inline int pympi_chk(int ierr)
  * Python callback has been registered with MPI (user Op, generalized request, keyval copy/delete,
  * data representation), so MPI never calls Python while it holds its own lock in another
  * thread. A thread started later has its Python thread state before it runs: from then on
- * the GIL is released again. Keeping it saves the two GIL hand-overs (about 400 instructions). */
+ * the GIL is released again. Keeping it saves the two GIL hand-overs (about 360 instructions). */
 extern int pympi_py_callbacks; /* Python callbacks registered with MPI so far (never decreases) */
 static inline PyThreadState *pympi_gil_release(void)
 {
