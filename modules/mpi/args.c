@@ -12,7 +12,7 @@ static int kw_index(const char *const *kwlist, PyObject *key)
     if (PyUnicode_CheckExact(key) && PyUnicode_IS_COMPACT_ASCII(key)) {
         const char *k = (const char *)PyUnicode_DATA(key);
         for (int i = 0; kwlist[i]; i++)
-            if (strcmp(k, kwlist[i]) == 0) return i;
+            if (k[0] == kwlist[i][0] && strcmp(k, kwlist[i]) == 0) return i;
         return -1;
     }
     for (int i = 0; kwlist[i]; i++)
@@ -20,24 +20,60 @@ static int kw_index(const char *const *kwlist, PyObject *key)
     return -1;
 }
 
+/* Keyword names of a call site come as one tuple, the same object at every call (a constant of
+ * the calling code), so the parameter index of each name is worked out once per (tuple, method)
+ * and remembered in a small direct-mapped table; the table holds a reference to the tuple, so
+ * its address cannot be reused while the entry lives. */
+#define KW_SLOTS 64
+#define KW_MAX 8
+static struct {
+    PyObject *kwnames;
+    const char *const *kwlist;
+    signed char idx[KW_MAX];
+} kw_cache[KW_SLOTS];
+
+/* The parameter index of each name in kwnames (at most KW_MAX names), or NULL with TypeError for
+ * a name that is not a parameter. */
+static const signed char *kw_lookup(const char *fname, const char *const *kwlist, PyObject *kwnames)
+{
+    size_t h = ((size_t)(uintptr_t)kwnames >> 4) ^ ((size_t)(uintptr_t)kwlist >> 3);
+    unsigned slot = (unsigned)((h * 0x9E3779B97F4A7C15u) >> 58);
+    if (kw_cache[slot].kwnames == kwnames && kw_cache[slot].kwlist == kwlist) return kw_cache[slot].idx;
+    Py_CLEAR(kw_cache[slot].kwnames); /* the entry is rewritten: forget the old tuple first */
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(kwnames); k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        int j = kw_index(kwlist, key);
+        if (j < 0) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fname, key);
+            return NULL;
+        }
+        kw_cache[slot].idx[k] = (signed char)j;
+    }
+    kw_cache[slot].kwnames = Py_NewRef(kwnames);
+    kw_cache[slot].kwlist = kwlist;
+    return kw_cache[slot].idx;
+}
+
 int pympi_parse(const char *fname, const char *const *kwlist, Py_ssize_t nreq,
                 PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject **out)
 {
-    Py_ssize_t nmax = 0;
-    while (kwlist[nmax]) nmax++;
-    if (nargs > nmax) {
+    /* one pass: copy the positional arguments and clear the rest, counting the parameters */
+    Py_ssize_t i;
+    for (i = 0; i < nargs && kwlist[i]; i++) out[i] = args[i];
+    if (i < nargs) {
         PyErr_Format(PyExc_TypeError, "%s() takes at most %zd positional arguments (%zd given)",
-                     fname, nmax, nargs);
+                     fname, i, nargs);
         return -1;
     }
-    Py_ssize_t i;
-    for (i = 0; i < nargs; i++) out[i] = args[i];
-    for (; i < nmax; i++) out[i] = NULL;
+    for (; kwlist[i]; i++) out[i] = NULL;
+    if (!kwnames && nargs >= nreq) return 0; /* all positional: nothing more to check */
     if (kwnames) {
         Py_ssize_t nkw = PyTuple_GET_SIZE(kwnames);
+        const signed char *idx = NULL;
+        if (nkw <= KW_MAX && !(idx = kw_lookup(fname, kwlist, kwnames))) return -1;
         for (Py_ssize_t k = 0; k < nkw; k++) {
             PyObject *key = PyTuple_GET_ITEM(kwnames, k);
-            int j = kw_index(kwlist, key);
+            int j = idx ? idx[k] : kw_index(kwlist, key);
             if (j < 0) {
                 PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fname, key);
                 return -1;
@@ -96,7 +132,7 @@ static int as_longlong(PyObject *obj, long long *v)
     {                                                                     \
         long long v;                                                      \
         if (!obj) { *out = dflt; return 0; }                              \
-        if (as_longlong(obj, &v) < 0) return -1;                          \
+        if (!pympi_small_int(obj, &v) && as_longlong(obj, &v) < 0) return -1;   \
         if (v < (long long)(lo) || v > (long long)(hi)) {                 \
             PyErr_SetString(PyExc_OverflowError, "integer out of range"); \
             return -1;                                                    \
@@ -104,7 +140,7 @@ static int as_longlong(PyObject *obj, long long *v)
         *out = (T)v;                                                      \
         return 0;                                                         \
     }
-RANGED_INT(pympi_int, int, INT_MIN, INT_MAX)
+RANGED_INT(pympi_int_slow, int, INT_MIN, INT_MAX)
 RANGED_INT(pympi_aint, MPI_Aint, PY_SSIZE_T_MIN, PY_SSIZE_T_MAX)
 RANGED_INT(pympi_count, MPI_Count, LLONG_MIN, LLONG_MAX)
 RANGED_INT(pympi_offset, MPI_Offset, LLONG_MIN, LLONG_MAX)

@@ -52,7 +52,8 @@ typedef struct {
 } enc;
 
 /* ---- native form of plain built-in values -------------------------------------------- */
-/* One value: a tag byte, then 8 bytes (i, d), or a 4-byte length and the bytes (s, b). */
+/* One value: a tag byte, then 8 bytes (i int, d float), or a 4-byte length and the bytes (a ASCII
+ * str, s other str as UTF-8, b bytes); N, T, F alone for None, True, False. */
 static Py_ssize_t native_scalar(PyObject *o, char *p, const char *end)
 {
     if (o == Py_None || o == Py_True || o == Py_False) {
@@ -68,9 +69,12 @@ static Py_ssize_t native_scalar(PyObject *o, char *p, const char *end)
             memcpy(p + 1, &d, 8);
             return 9;
         }
-        int overflow = 0;
-        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-        if (overflow || (v == -1 && PyErr_Occurred())) { PyErr_Clear(); return -1; }
+        long long v;
+        if (!pympi_small_int(o, &v)) {
+            int overflow = 0;
+            v = PyLong_AsLongLongAndOverflow(o, &overflow);
+            if (overflow || (v == -1 && PyErr_Occurred())) { PyErr_Clear(); return -1; }
+        }
         int64_t x = v;
         *p = 'i';
         memcpy(p + 1, &x, 8);
@@ -79,7 +83,11 @@ static Py_ssize_t native_scalar(PyObject *o, char *p, const char *end)
     const char *data;
     Py_ssize_t n;
     char tag;
-    if (PyUnicode_CheckExact(o)) {
+    if (PyUnicode_CheckExact(o) && PyUnicode_IS_COMPACT_ASCII(o)) { /* the characters are the bytes */
+        data = (const char *)PyUnicode_DATA(o);
+        n = PyUnicode_GET_LENGTH(o);
+        tag = 'a';
+    } else if (PyUnicode_CheckExact(o)) {
         data = PyUnicode_AsUTF8AndSize(o, &n);
         if (!data) { PyErr_Clear(); return -1; } /* e.g. lone surrogates: pickle copes */
         tag = 's';
@@ -136,6 +144,22 @@ static PyObject *native_bad(void)
     return NULL;
 }
 
+/* A str of n ASCII bytes (checked: the bytes come from another process). */
+static PyObject *ascii_decode(const char *p, Py_ssize_t n)
+{
+    if (n == 1 && !(p[0] & 0x80)) return PyUnicode_FromOrdinal((unsigned char)p[0]); /* shared */
+    PyObject *s = PyUnicode_New(n, 127);
+    if (!s) return NULL;
+    Py_UCS1 *d = PyUnicode_1BYTE_DATA(s);
+    unsigned char high = 0;
+    for (Py_ssize_t i = 0; i < n; i++) high |= (unsigned char)(d[i] = (Py_UCS1)p[i]);
+    if (high & 0x80) {
+        Py_DECREF(s);
+        return native_bad();
+    }
+    return s;
+}
+
 static PyObject *native_scalar_decode(const char **pp, const char *end)
 {
     const char *p = *pp;
@@ -156,12 +180,13 @@ static PyObject *native_scalar_decode(const char **pp, const char *end)
         memcpy(&v, p + 1, 8);
         return PyLong_FromLongLong(v);
     }
-    case 's': case 'b': {
+    case 'a': case 's': case 'b': {
         uint32_t len;
         if (end - p < 5) return native_bad();
         memcpy(&len, p + 1, 4);
         if ((Py_ssize_t)len > end - p - 5) return native_bad();
         *pp = p + 5 + len;
+        if (*p == 'a') return ascii_decode(p + 5, len);
         return *p == 's' ? PyUnicode_DecodeUTF8(p + 5, len, NULL) : PyBytes_FromStringAndSize(p + 5, len);
     }
     default:

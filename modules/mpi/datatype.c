@@ -145,6 +145,40 @@ static int same_length(const char *fname, const char *w1, int n1, const char *w2
 }
 
 /* ---- size and extent --------------------------------------------------------------------- */
+/* Every buffer spec needs its datatype's extent; for a named (predefined) datatype MPI's answer
+ * never changes and the handle is never freed, so it is cached by handle. A handle that is not
+ * named can be freed and reused, but only by another datatype that is not named either: its
+ * slot remembers that much, and the extents are asked of MPI each time. */
+typedef struct {
+    MPI_Datatype type;
+    int state; /* 0 empty, 1 named (extents valid), 2 not named */
+    pympi_extents e;
+} extent_slot;
+static extent_slot extent_cache[64];
+
+static int type_extents(MPI_Datatype t, pympi_extents *e)
+{
+    if (CHKERR(MPI_Type_get_extent_x(t, &e->lb, &e->extent)) ||
+        CHKERR(MPI_Type_get_true_extent_x(t, &e->true_lb, &e->true_extent)))
+        return -1;
+    return 0;
+}
+
+int pympi_type_extents(MPI_Datatype t, pympi_extents *e)
+{
+    extent_slot *s = &extent_cache[((uint64_t)(uintptr_t)t * 0x9E3779B97F4A7C15u) >> 58];
+    if (s->state == 0 || s->type != t) {
+        int ni, na, nd, combiner;
+        if (CHKERR(MPI_Type_get_envelope(t, &ni, &na, &nd, &combiner))) return -1;
+        if (combiner == MPI_COMBINER_NAMED && type_extents(t, &s->e) < 0) return -1;
+        s->type = t;
+        s->state = combiner == MPI_COMBINER_NAMED ? 1 : 2;
+    }
+    if (s->state == 2) return type_extents(t, e);
+    *e = s->e;
+    return 0;
+}
+
 static PyObject *datatype_Get_size(PyObject *self, PyObject *u)
 {
     MPI_Count size = 0;

@@ -33,6 +33,10 @@
 void pympi_buffer_release(Py_buffer *view)
 {
     if (!view->obj) return;
+    if (!PyErr_Occurred()) {
+        PyBuffer_Release(view);
+        return;
+    }
     PyObject *t, *v, *tb;
     PyErr_Fetch(&t, &v, &tb);
     PyBuffer_Release(view);
@@ -365,34 +369,42 @@ static int get_cai_buffer(PyObject *obj, Py_buffer *view, int flags)
 static PyTypeObject *ndarray_type; /* numpy.ndarray once seen */
 static int ndarray_fast = -1;      /* -1 not yet checked, 0 off, 1 on */
 
-/* PEP 3118 format of a native-order builtin NumPy type, by its type character; NULL otherwise. */
-static const char *ndarray_format(const PyArray_Descr *d)
+/* A native-order builtin NumPy type, by its type character: its PEP 3118 format, and the MPI
+ * datatype that format names (looked up once, when the layout is checked). */
+typedef struct {
+    const char *format;
+    MPI_Datatype type;
+} ndarray_kind;
+static ndarray_kind ndarray_kinds[128] = {
+    ['?'] = {"?"}, ['b'] = {"b"}, ['B'] = {"B"}, ['h'] = {"h"}, ['H'] = {"H"}, ['i'] = {"i"},
+    ['I'] = {"I"}, ['l'] = {"l"}, ['L'] = {"L"}, ['q'] = {"q"}, ['Q'] = {"Q"}, ['f'] = {"f"},
+    ['d'] = {"d"}, ['g'] = {"g"}, ['F'] = {"Zf"}, ['D'] = {"Zd"}, ['G'] = {"Zg"}};
+
+static const ndarray_kind *ndarray_kind_of(const PyArray_Descr *d)
 {
-    static const char *const formats[128] = {
-        ['?'] = "?", ['b'] = "b", ['B'] = "B", ['h'] = "h", ['H'] = "H", ['i'] = "i", ['I'] = "I",
-        ['l'] = "l", ['L'] = "L", ['q'] = "q", ['Q'] = "Q", ['f'] = "f", ['d'] = "d", ['g'] = "g",
-        ['F'] = "Zf", ['D'] = "Zd", ['G'] = "Zg"};
     if ((d->byteorder != '=' && d->byteorder != '|') || d->type_num >= NPY_NTYPES || d->subarray)
         return NULL;
     unsigned char c = (unsigned char)d->type;
-    return c < 128 ? formats[c] : NULL;
+    return c < 128 && ndarray_kinds[c].format ? &ndarray_kinds[c] : NULL;
 }
 
-/* 0 filled, 1 not a fast-path array (use the export). */
-static int ndarray_view(PyObject *obj, Py_buffer *view, int writable)
+/* 0 filled (and *kind set), 1 not a fast-path array (use the export). */
+static int ndarray_view(PyObject *obj, Py_buffer *view, int writable, const ndarray_kind **kind)
 {
     PyArrayObject *a = (PyArrayObject *)obj;
     PyArray_Descr *d = PyArray_DESCR(a);
     int fl = PyArray_FLAGS(a);
-    const char *format = ndarray_format(d);
-    if (!format || !(fl & (NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_F_CONTIGUOUS)) ||
+    const ndarray_kind *k = ndarray_kind_of(d);
+    if (!k || !(fl & (NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_F_CONTIGUOUS)) ||
         (writable && !(fl & NPY_ARRAY_WRITEABLE)))
         return 1;
     Py_ssize_t n = d->elsize;
     for (int i = 0; i < PyArray_NDIM(a); i++) n *= PyArray_DIMS(a)[i];
     Py_INCREF(obj);
     *view = (Py_buffer){.buf = PyArray_DATA(a), .obj = obj, .len = n, .itemsize = d->elsize,
-                        .readonly = !(fl & NPY_ARRAY_WRITEABLE), .ndim = 1, .format = (char *)format};
+                        .readonly = !(fl & NPY_ARRAY_WRITEABLE), .ndim = 1, .format = (char *)k->format,
+                        .internal = PYMPI_PLAIN_VIEW};
+    *kind = k;
     return 0;
 }
 
@@ -400,14 +412,20 @@ static int ndarray_check_layout(PyObject *obj)
 {
     if (Py_TYPE(obj)->tp_as_buffer->bf_releasebuffer) return 0;
     Py_buffer real, mine;
+    const ndarray_kind *k;
     if (PyObject_GetBuffer(obj, &real, PyBUF_FULL_RO) < 0) { PyErr_Clear(); return 0; }
-    int ok = ndarray_view(obj, &mine, 0) == 0;
+    int ok = ndarray_view(obj, &mine, 0, &k) == 0;
     if (ok) {
         ok = mine.buf == real.buf && mine.len == real.len && mine.itemsize == real.itemsize &&
              mine.readonly == real.readonly;
         Py_DECREF(mine.obj);
     }
     PyBuffer_Release(&real);
+    for (int c = 0; ok && c < 128; c++) {
+        if (!ndarray_kinds[c].format) continue;
+        ndarray_kinds[c].type = pympi_format_datatype(ndarray_kinds[c].format);
+        if (ndarray_kinds[c].type == MPI_DATATYPE_NULL) PyErr_Clear(); /* left to the general path */
+    }
     return ok;
 }
 
@@ -415,16 +433,49 @@ static int ndarray_check_layout(PyObject *obj)
 static int ndarray_getbuffer(PyObject *obj, Py_buffer *view, int writable)
 {
     PyTypeObject *tp = Py_TYPE(obj);
+    const ndarray_kind *k;
     if (tp != ndarray_type) {
         if (ndarray_type || strcmp(tp->tp_name, "numpy.ndarray") != 0) return 1;
         ndarray_type = tp; /* a new exact ndarray type: check its layout once */
         Py_INCREF(tp);
     }
     if (ndarray_fast < 0) ndarray_fast = ndarray_check_layout(obj);
-    return ndarray_fast ? ndarray_view(obj, view, writable) : 1;
+    return ndarray_fast ? ndarray_view(obj, view, writable, &k) : 1;
+}
+
+/* The usual specs, an ndarray alone or [ndarray, Datatype], the short way: 0 done, 1 not one of
+ * those (nothing set; the general path then gives the same result, or the error), -1 error. */
+static int msg_ndarray(PyObject *spec, int writable, pympi_msg *m)
+{
+    PyObject *data = spec, *otype = NULL;
+    if (PyList_CheckExact(spec) || PyTuple_CheckExact(spec)) {
+        if (Py_SIZE(spec) != 2) return 1;
+        data = PySequence_Fast_ITEMS(spec)[0];
+        otype = PySequence_Fast_ITEMS(spec)[1];
+        if (!PyMPIDatatype_Check(otype)) return 1;
+    }
+    const ndarray_kind *k;
+    if (Py_TYPE(data) != ndarray_type || ndarray_fast != 1 || ndarray_view(data, &m->view, writable, &k))
+        return 1;
+    MPI_Datatype t = otype ? ((PyMPIDatatypeObject *)otype)->ob_mpi : k->type;
+    MPI_Count extent = m->view.itemsize;
+    pympi_extents e;
+    if (otype && t != MPI_DATATYPE_NULL) {
+        if (pympi_type_extents(t, &e) < 0) { pympi_msg_release(m); return -1; }
+        extent = e.extent;
+    }
+    if (t == MPI_DATATYPE_NULL || m->view.len == 0 || extent <= 0 || m->view.len % extent) {
+        pympi_msg_release(m);
+        return 1;
+    }
+    m->addr = m->view.buf;
+    m->count = m->view.len / extent;
+    m->type = t;
+    return 0;
 }
 #else
 static int ndarray_getbuffer(PyObject *obj, Py_buffer *view, int writable) { return 1; }
+static int msg_ndarray(PyObject *spec, int writable, pympi_msg *m) { return 1; }
 #endif
 
 /* `want_format` 0: the caller has a datatype and never reads view->format, so it is not asked
@@ -634,11 +685,6 @@ static int split_simple(PyObject *spec, PyObject **data, PyObject **count, PyObj
     return 0;
 }
 
-void pympi_msg_release(pympi_msg *m)
-{
-    pympi_buffer_release(&m->view);
-}
-
 /* ValueError with a message of two integers. */
 static int value_error(const char *fmt, MPI_Count a, MPI_Count b)
 {
@@ -649,12 +695,13 @@ static int value_error(const char *fmt, MPI_Count a, MPI_Count b)
 /* The extent of t; ValueError (saying `why`) when it is null or not positive. */
 static int positive_extent(MPI_Datatype t, const char *why, MPI_Count *extent)
 {
-    MPI_Count lb;
+    pympi_extents e;
     if (t == MPI_DATATYPE_NULL) {
         PyErr_Format(PyExc_ValueError, "message: cannot %s, datatype is null", why);
         return -1;
     }
-    if (CHKERR(MPI_Type_get_extent_x(t, &lb, extent))) return -1;
+    if (pympi_type_extents(t, &e) < 0) return -1;
+    *extent = e.extent;
     if (*extent <= 0) {
         PyErr_Format(PyExc_ValueError, "message: cannot %s, datatype extent %lld", why, (long long)*extent);
         return -1;
@@ -670,6 +717,7 @@ static int msg_parse(PyObject *spec, int role, int blocks, pympi_msg *m)
     int writable = (role & 0xF) == PYMPI_RECV;
     PyObject *data = spec, *ocount = NULL, *odispl = NULL, *otype = NULL;
     m->view.obj = NULL;
+    m->view.internal = NULL;
     if (PyList_Check(spec) || PyTuple_Check(spec)) {
         if (split_simple(spec, &data, &ocount, &odispl, &otype) < 0) return -1;
     } else if (spec == Py_None) {
@@ -729,10 +777,12 @@ static int msg_parse(PyObject *spec, int role, int blocks, pympi_msg *m)
         /* Bytes touched by the blocks, relative to the address: from the true lower bound of
          * the first element to the true upper bound of the last (which may end before its
          * extent does); a negative extent lays the elements out backwards. */
-        MPI_Count lb, tlb, textent, total, last, lo, hi;
+        MPI_Count total, last, lo, hi;
+        pympi_extents e;
         if (t == MPI_DATATYPE_NULL) { pympi_raise(MPI_ERR_TYPE); goto fail; }
-        if (CHKERR(MPI_Type_get_extent_x(t, &lb, &extent)) || CHKERR(MPI_Type_get_true_extent_x(t, &tlb, &textent)))
-            goto fail;
+        if (pympi_type_extents(t, &e) < 0) goto fail;
+        MPI_Count tlb = e.true_lb, textent = e.true_extent;
+        extent = e.extent;
         if (__builtin_mul_overflow(count, (MPI_Count)(blocks > 1 ? blocks : 1), &total) ||
             __builtin_mul_overflow(total - 1, extent, &last) ||
             __builtin_add_overflow(last > 0 ? last : 0, tlb + textent, &hi) ||
@@ -752,7 +802,12 @@ fail:
     return -1;
 }
 
-int pympi_msg_get(PyObject *spec, int role, pympi_msg *m) { return msg_parse(spec, role, 1, m); }
+int pympi_msg_get(PyObject *spec, int role, pympi_msg *m)
+{
+    m->view.internal = NULL;
+    int rc = msg_ndarray(spec, (role & 0xF) == PYMPI_RECV, m);
+    return rc <= 0 ? rc : msg_parse(spec, role, 1, m);
+}
 
 int pympi_msg_get_blocks(PyObject *spec, int role, int blocks, pympi_msg *m)
 {
@@ -760,10 +815,20 @@ int pympi_msg_get_blocks(PyObject *spec, int role, int blocks, pympi_msg *m)
 }
 
 /* ---- keeping buffers alive for non-blocking operations ------------------------ */
+PyObject *pympi_view_keep(Py_buffer *view)
+{
+    if (view->internal == PYMPI_PLAIN_VIEW) { /* releasing it is dropping the reference */
+        PyObject *o = view->obj;
+        view->obj = NULL;
+        return o;
+    }
+    return pympi_memory_from_view(view); /* steals: view->obj becomes NULL */
+}
+
 PyObject *pympi_msg_keep(pympi_msg *m)
 {
     if (!m->view.obj) Py_RETURN_NONE;
-    return pympi_memory_from_view(&m->view); /* steals: m->view.obj becomes NULL */
+    return pympi_view_keep(&m->view);
 }
 
 PyObject *pympi_keep2(PyObject *a, PyObject *b)

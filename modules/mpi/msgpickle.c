@@ -359,6 +359,12 @@ PyObject *pympi_obj_mrecv(MPI_Message *msg, MPI_Count size, PyObject *buf, MPI_S
     void *addr;
     int ierr;
     if (*msg == MPI_MESSAGE_NO_PROC) size = 0;
+    if ((!buf || buf == Py_None) && size > 0 && size <= NATIVE_MSG) {
+        /* small, as native-form objects are: received on the stack, decoded from there */
+        char small[NATIVE_MSG];
+        PYMPI_NOGIL(ierr = MPI_Mrecv_c(small, size, MPI_BYTE, msg, st));
+        return CHKERR(ierr) ? NULL : pympi_loads(small, (Py_ssize_t)size);
+    }
     if (pympi_objbuf_get(buf, size, &owner, &view, &addr) < 0) return NULL;
     PYMPI_NOGIL(ierr = MPI_Mrecv_c(addr, size, MPI_BYTE, msg, st));
     PyObject *obj = CHKERR(ierr) ? NULL : pympi_objbuf_load(owner, addr, size);

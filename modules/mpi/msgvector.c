@@ -43,10 +43,9 @@ static int is_integral(PyObject *o)
  * bytes in (the last element may end before its extent does). */
 static int span(MPI_Datatype t, MPI_Aint displ, MPI_Count count, MPI_Count *end)
 {
-    MPI_Count lb, extent, tlb, textent;
-    if (CHKERR(MPI_Type_get_extent_x(t, &lb, &extent)) ||
-        CHKERR(MPI_Type_get_true_extent_x(t, &tlb, &textent)))
-        return -1;
+    pympi_extents e;
+    if (pympi_type_extents(t, &e) < 0) return -1;
+    MPI_Count extent = e.extent, tlb = e.true_lb, textent = e.true_extent;
     *end = count > 0 ? displ + (count - 1) * extent + tlb + textent : displ;
     if (count > 0 && (displ + tlb < 0 || displ + (count - 1) * extent + tlb < 0)) *end = -1;
     return 0;
@@ -62,7 +61,7 @@ PyObject *pympi_vmsg_keep(pympi_vmsg *m)
 {
     PyObject *view = NULL;
     if (m->view.obj) {
-        view = pympi_memory_from_view(&m->view);
+        view = pympi_view_keep(&m->view);
         if (!view) { Py_CLEAR(m->arrays); return NULL; }
     }
     PyObject *arrays = m->arrays;

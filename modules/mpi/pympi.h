@@ -81,9 +81,8 @@ extern int pympi_py_callbacks; /* Python callbacks registered with MPI so far (n
 static inline PyThreadState *pympi_gil_release(void)
 {
     if (!pympi_py_callbacks) {
-        PyThreadState *ts = PyThreadState_Get();
-        if (PyInterpreterState_ThreadHead(PyThreadState_GetInterpreter(ts)) == ts && !PyThreadState_Next(ts))
-            return NULL;
+        PyThreadState *ts = PyThreadState_Get(); /* alone in its interpreter's list of threads: */
+        if (!ts->prev && !ts->next) return NULL;
     }
     return PyEval_SaveThread();
 }
@@ -112,7 +111,30 @@ int pympi_check_active(void);
 int pympi_parse(const char *fname, const char *const *kwlist, Py_ssize_t nreq,
                 PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject **out);
 /* Converters: `obj` may be NULL (omitted) in which case `dflt` is stored. -1 on error. */
-int pympi_int(PyObject *obj, int dflt, int *out);
+int pympi_int_slow(PyObject *obj, int dflt, int *out);
+/* The usual int, an exact one of at most one digit (|v| < 2**30), read in place: 1 if it is one. */
+static inline int pympi_small_int(PyObject *obj, long long *v)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!PyLong_CheckExact(obj) || !PyUnstable_Long_IsCompact((PyLongObject *)obj)) return 0;
+    *v = PyUnstable_Long_CompactValue((PyLongObject *)obj);
+#else
+    if (!PyLong_CheckExact(obj)) return 0;
+    Py_ssize_t size = Py_SIZE(obj);
+    if (size < -1 || size > 1) return 0;
+    *v = size * (long long)((PyLongObject *)obj)->ob_digit[0];
+#endif
+    return 1;
+}
+static inline int pympi_int(PyObject *obj, int dflt, int *out)
+{
+    long long v;
+    if (obj && pympi_small_int(obj, &v)) { /* a digit is 30 bits: always in range */
+        *out = (int)v;
+        return 0;
+    }
+    return pympi_int_slow(obj, dflt, out);
+}
 int pympi_aint(PyObject *obj, MPI_Aint dflt, MPI_Aint *out);
 int pympi_count(PyObject *obj, MPI_Count dflt, MPI_Count *out);
 int pympi_offset(PyObject *obj, MPI_Offset dflt, MPI_Offset *out);
@@ -263,6 +285,9 @@ PyObject *pympi_errhandler_new(MPI_Errhandler eh);
 PyObject *pympi_request_new(PyTypeObject *tp, MPI_Request req, PyObject *buf);
 PyObject *pympi_message_new(MPI_Message msg, PyObject *buf);
 PyObject *pympi_status_new(const MPI_Status *st);
+/* Extent and true extent of a datatype (cached for the named ones); -1 with the error set. */
+typedef struct { MPI_Count lb, extent, true_lb, true_extent; } pympi_extents;
+int pympi_type_extents(MPI_Datatype t, pympi_extents *e);
 /* The Python object of a predefined datatype handle (the module constant), or a new object. */
 PyObject *pympi_datatype_ref(MPI_Datatype type);
 
@@ -287,16 +312,26 @@ typedef struct {
  * | [obj, (count, displ), type] | ... (msgbuffer.c has the grammar); returns 0/-1. On success
  * pympi_msg_release() must be called. */
 int pympi_msg_get(PyObject *spec, int role, pympi_msg *m);
-void pympi_msg_release(pympi_msg *m);
-/* PyBuffer_Release that keeps a pending exception (the exporter may run Python code). */
 void pympi_buffer_release(Py_buffer *view);
+PyObject *pympi_msg_keep(pympi_msg *m);
+/* view.internal of a view whose release is only dropping the reference to view.obj (no
+ * exporter release function): such a view is kept alive by its object alone. */
+#define PYMPI_PLAIN_VIEW ((void *)&pympi_msg_keep)
+/* Release the message's buffer (a plain view is only a reference to drop). */
+static inline void pympi_msg_release(pympi_msg *m)
+{
+    if (m->view.internal == PYMPI_PLAIN_VIEW) Py_CLEAR(m->view.obj);
+    else pympi_buffer_release(&m->view);
+}
+/* PyBuffer_Release that keeps a pending exception (the exporter may run Python code). */
 /* a, b = o for a list or tuple of two items (TypeError/ValueError otherwise); `what` names it. */
 int pympi_unpack_pair(PyObject *o, const char *what, PyObject **a, PyObject **b);
 /* The items of a spec list (a PySequence_Fast) and their number, 2 to 4; -1 with ValueError. */
 Py_ssize_t pympi_spec_items(PyObject *spec, PyObject ***items);
 /* Keep a parsed message pinned beyond the call (non-blocking operations): moves the view into
- * a new Python object that releases it when it dies. */
+ * a new Python object that releases it when it dies (the object itself for a plain view). */
 PyObject *pympi_msg_keep(pympi_msg *m);
+PyObject *pympi_view_keep(Py_buffer *view); /* the same for a view (view->obj set) */
 /* Combine several kept objects (or NULLs) into one reference holder. Steals references. */
 PyObject *pympi_keep2(PyObject *a, PyObject *b);
 /* request.c: a request holding the pinned buffer of *m in ob_view (moved: m->view.obj becomes NULL). */

@@ -152,12 +152,14 @@ static int req_release(PyMPIRequestObject *r, int free_it)
 
 static void request_dealloc(PyMPIRequestObject *self)
 {
-    PyObject *et, *ev, *tb;
-    PyErr_Fetch(&et, &ev, &tb);
     if (self->ob_weakref) PyObject_ClearWeakRefs((PyObject *)self);
-    req_release(self, 0); /* only Free() frees the MPI request (a copy may still use it) */
-    if (PyErr_Occurred()) PyErr_WriteUnraisable((PyObject *)self);
-    PyErr_Restore(et, ev, tb);
+    if (self->ob_mpi != MPI_REQUEST_NULL) { /* else there is nothing to ask MPI */
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        req_release(self, 0); /* only Free() frees the MPI request (a copy may still use it) */
+        if (PyErr_Occurred()) PyErr_WriteUnraisable((PyObject *)self);
+        PyErr_Restore(et, ev, tb);
+    }
     req_drop_bufs(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
