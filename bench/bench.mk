@@ -13,13 +13,13 @@ B = $(SRCDIR)/bench
 
 all: pingpong colllat callgrind interp
 
-pingpong_c: $(B)/pingpong.c
+pingpong_c: $(B)/pingpong.c $(B)/threadlevel.h
 	$(CC) -O2 -o $@ $<
 
-colllat_c: $(B)/colllat.c
+colllat_c: $(B)/colllat.c $(B)/threadlevel.h
 	$(CC) -O2 -o $@ $<
 
-callcost_c: $(B)/callcost.c
+callcost_c: $(B)/callcost.c $(B)/threadlevel.h
 	$(CC) -O2 -o $@ $<
 
 pingpong: pingpong_c

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "threadlevel.h"
+
 static long N;
 static int ndict, nint, nlist;
 
@@ -71,7 +73,7 @@ static void measure(const char *name, void (*f)(void))
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    bench_init(&argc, &argv);
     N = argc > 1 ? atol(argv[1]) : 1000;
     ndict = argc > 2 ? atoi(argv[2]) : 32;
     nint = argc > 3 ? atoi(argv[3]) : 8;

@@ -61,8 +61,9 @@ def main():
         py, py_missing = callgrind([python_mpi, script, str(n)], n, tmp, 'py')
         c, _ = callgrind([cprog, str(n)] + [str(s) for s in sizes], n, tmp, 'c')
     py_empty, c_empty = py.get('empty', 0.0), c.get('empty', 0.0)
+    level = os.environ.get('MPI4PY_RC_THREAD_LEVEL', 'multiple')
     print(f'instructions per call (callgrind, COMM_SELF, N={n} and 11N; empty loop subtracted: '
-          f'Python {py_empty:.0f}, C {c_empty:.0f})')
+          f'Python {py_empty:.0f}, C {c_empty:.0f}; both at thread level {level})')
     print(f'{"case":34} {"Python":>9} {"C":>7} {"overhead":>9} {"target":>7}')
     for name, text, target in CASES:
         if name not in py:

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "threadlevel.h"
+
 #define N 20000
 #define REPS 5
 
@@ -32,7 +34,7 @@ int main(int argc, char **argv)
 {
     static const char *names[] = {"Barrier", "Allreduce(1 float64)", "allreduce(int)", "bcast(small list)"};
     int rank, nbytes = argc > 1 ? atoi(argv[1]) : 32;
-    MPI_Init(&argc, &argv);
+    bench_init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     for (int w = 0; w < 4; w++) {
         double t = best(w, nbytes);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "threadlevel.h"
+
 #define REPS 5
 
 static long iterations(long size)
@@ -17,7 +19,7 @@ int main(int argc, char **argv)
 {
     int rank;
     long maxsize = argc > 1 ? atol(argv[1]) : 64L << 20;
-    MPI_Init(&argc, &argv);
+    bench_init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     char *buf = malloc((size_t)maxsize);
     memset(buf, 1, (size_t)maxsize);

@@ -149,12 +149,7 @@ static int same_length(const char *fname, const char *w1, int n1, const char *w2
  * never changes and the handle is never freed, so it is cached by handle. A handle that is not
  * named can be freed and reused, but only by another datatype that is not named either: its
  * slot remembers that much, and the extents are asked of MPI each time. */
-typedef struct {
-    MPI_Datatype type;
-    int state; /* 0 empty, 1 named (extents valid), 2 not named */
-    pympi_extents e;
-} extent_slot;
-static extent_slot extent_cache[64];
+pympi_extent_slot pympi_extent_cache[64];
 
 static int type_extents(MPI_Datatype t, pympi_extents *e)
 {
@@ -164,9 +159,10 @@ static int type_extents(MPI_Datatype t, pympi_extents *e)
     return 0;
 }
 
-int pympi_type_extents(MPI_Datatype t, pympi_extents *e)
+/* The miss path of pympi_type_extents() (pympi.h). */
+int pympi_type_extents_slow(MPI_Datatype t, pympi_extents *e)
 {
-    extent_slot *s = &extent_cache[((uint64_t)(uintptr_t)t * 0x9E3779B97F4A7C15u) >> 58];
+    pympi_extent_slot *s = &pympi_extent_cache[PYMPI_EXTENT_SLOT(t)];
     if (s->state == 0 || s->type != t) {
         int ni, na, nd, combiner;
         if (CHKERR(MPI_Type_get_envelope(t, &ni, &na, &nd, &combiner))) return -1;

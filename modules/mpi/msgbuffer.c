@@ -400,10 +400,15 @@ static int ndarray_view(PyObject *obj, Py_buffer *view, int writable, const ndar
         return 1;
     Py_ssize_t n = d->elsize;
     for (int i = 0; i < PyArray_NDIM(a); i++) n *= PyArray_DIMS(a)[i];
-    Py_INCREF(obj);
-    *view = (Py_buffer){.buf = PyArray_DATA(a), .obj = obj, .len = n, .itemsize = d->elsize,
-                        .readonly = !(fl & NPY_ARRAY_WRITEABLE), .ndim = 1, .format = (char *)k->format,
-                        .internal = PYMPI_PLAIN_VIEW};
+    view->buf = PyArray_DATA(a);
+    view->obj = Py_NewRef(obj);
+    view->len = n;
+    view->itemsize = d->elsize;
+    view->readonly = !(fl & NPY_ARRAY_WRITEABLE);
+    view->ndim = 1;
+    view->format = (char *)k->format;
+    view->shape = view->strides = view->suboffsets = NULL;
+    view->internal = PYMPI_PLAIN_VIEW;
     *kind = k;
     return 0;
 }

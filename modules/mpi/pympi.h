@@ -273,7 +273,12 @@ int pympi_as_op(PyObject *obj, MPI_Op dflt, MPI_Op *out);
 int pympi_as_info(PyObject *obj, MPI_Info dflt, MPI_Info *out);
 int pympi_as_group(PyObject *obj, MPI_Group *out);
 /* status=None/omitted -> MPI_STATUS_IGNORE; a Status -> its MPI_Status. */
-int pympi_as_status(PyObject *obj, MPI_Status **out);
+int pympi_as_status_slow(PyObject *obj, MPI_Status **out);
+static inline int pympi_as_status(PyObject *obj, MPI_Status **out)
+{
+    if (!obj || obj == Py_None) { *out = MPI_STATUS_IGNORE; return 0; }
+    return pympi_as_status_slow(obj, out);
+}
 
 /* New objects around handles (flags as above). */
 PyObject *pympi_comm_new(PyTypeObject *tp, MPI_Comm comm, unsigned flags);
@@ -287,7 +292,25 @@ PyObject *pympi_message_new(MPI_Message msg, PyObject *buf);
 PyObject *pympi_status_new(const MPI_Status *st);
 /* Extent and true extent of a datatype (cached for the named ones); -1 with the error set. */
 typedef struct { MPI_Count lb, extent, true_lb, true_extent; } pympi_extents;
-int pympi_type_extents(MPI_Datatype t, pympi_extents *e);
+/* A cache of MPI's answers by handle (datatype.c says why that is safe): state 1 = named,
+ * extents valid; 2 = not named, ask MPI. */
+typedef struct {
+    MPI_Datatype type;
+    int state;
+    pympi_extents e;
+} pympi_extent_slot;
+extern pympi_extent_slot pympi_extent_cache[64];
+#define PYMPI_EXTENT_SLOT(t) (((uint64_t)(uintptr_t)(t) * 0x9E3779B97F4A7C15u) >> 58)
+int pympi_type_extents_slow(MPI_Datatype t, pympi_extents *e);
+static inline int pympi_type_extents(MPI_Datatype t, pympi_extents *e)
+{
+    const pympi_extent_slot *s = &pympi_extent_cache[PYMPI_EXTENT_SLOT(t)];
+    if (s->state == 1 && s->type == t) {
+        *e = s->e;
+        return 0;
+    }
+    return pympi_type_extents_slow(t, e);
+}
 /* The Python object of a predefined datatype handle (the module constant), or a new object. */
 PyObject *pympi_datatype_ref(MPI_Datatype type);
 

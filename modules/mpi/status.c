@@ -27,9 +27,8 @@ PyObject *pympi_status_new(const MPI_Status *st)
     return (PyObject *)self;
 }
 
-int pympi_as_status(PyObject *obj, MPI_Status **out)
+int pympi_as_status_slow(PyObject *obj, MPI_Status **out)
 {
-    if (!obj || obj == Py_None) { *out = MPI_STATUS_IGNORE; return 0; }
     if (!PyMPIStatus_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "status: expected Status or None, got '%.200s'", Py_TYPE(obj)->tp_name);
         return -1;
