@@ -176,6 +176,20 @@ class TestObjects(mpitest.RingCase):
         self.assertEqual(self.comm.recv(buf, self.source, 12), {'k': 1})
         req.wait()
 
+    def test_custom_loads_gets_bytes_it_may_keep(self):
+        # a small pickle is received on the stack; loads() must still get bytes of its own
+        import pickle
+        kept = []
+        MPI.pickle.__init__(pickle.dumps, lambda data: kept.append(data) or pickle.loads(data))
+        try:
+            for i in range(3):
+                self.assertEqual(self.roundtrip({'i': i}), {'i': i})
+        finally:
+            MPI.pickle.__init__()
+        for i, data in enumerate(kept):
+            self.assertIs(type(data), bytes)
+            self.assertEqual(pickle.loads(data), {'i': i})
+
     def test_corrupt_ascii_string_refused(self):
         # the native form: marker 0xFF, then 'a', a 4-byte length, the bytes (one not ASCII)
         bad = bytes([0xFF]) + b'a' + (2).to_bytes(4, sys.byteorder) + b'a\x80'

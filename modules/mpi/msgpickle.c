@@ -360,10 +360,16 @@ PyObject *pympi_obj_mrecv(MPI_Message *msg, MPI_Count size, PyObject *buf, MPI_S
     int ierr;
     if (*msg == MPI_MESSAGE_NO_PROC) size = 0;
     if ((!buf || buf == Py_None) && size > 0 && size <= NATIVE_MSG) {
-        /* small, as native-form objects are: received on the stack, decoded from there */
+        /* small, as native-form objects are: received on the stack and decoded from there; a
+         * pickle is handed to loads() as bytes, as always (a loads() may keep what it gets) */
         char small[NATIVE_MSG];
         PYMPI_NOGIL(ierr = MPI_Mrecv_c(small, size, MPI_BYTE, msg, st));
-        return CHKERR(ierr) ? NULL : pympi_loads(small, (Py_ssize_t)size);
+        if (CHKERR(ierr)) return NULL;
+        if (is_native(small, (Py_ssize_t)size)) return pympi_native_decode(small + 1, (Py_ssize_t)size - 1);
+        PyObject *bytes = PyBytes_FromStringAndSize(small, (Py_ssize_t)size);
+        PyObject *obj = bytes ? pympi_loads_obj(bytes) : NULL;
+        Py_XDECREF(bytes);
+        return obj;
     }
     if (pympi_objbuf_get(buf, size, &owner, &view, &addr) < 0) return NULL;
     PYMPI_NOGIL(ierr = MPI_Mrecv_c(addr, size, MPI_BYTE, msg, st));
