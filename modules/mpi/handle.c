@@ -172,7 +172,6 @@ static PyTypeObject InPlace_Type = {
     .tp_doc = "Type of MPI.IN_PLACE: the receive buffer is also the send buffer."};
 
 int pympi_is_bottom(PyObject *o) { return o == pympi_BOTTOM; }
-int pympi_is_inplace(PyObject *o) { return o == pympi_IN_PLACE; }
 
 static PyObject *make_marker(PyTypeObject *tp, void *addr)
 {

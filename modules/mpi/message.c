@@ -20,14 +20,6 @@ static MPI_Message *msg_handle(PyObject *self, MPI_Message *tmp)
     return tmp;
 }
 
-PyObject *pympi_message_new(MPI_Message msg, PyObject *buf)
-{
-    PyObject *o = pympi_handle_new(&PyMPIMessage_Type, &msg, 0);
-    if (!o) { Py_XDECREF(buf); return NULL; }
-    MSG(o)->ob_buf = buf;
-    return o;
-}
-
 /* Mprobe (block) or Improbe: a Message, or None when Improbe found nothing. */
 PyObject *pympi_mprobe(PyTypeObject *tp, MPI_Comm comm, int source, int tag, MPI_Status *st, int block)
 {

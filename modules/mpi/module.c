@@ -26,15 +26,6 @@ int pympi_mpi_active(void)
     return !fini;
 }
 
-int pympi_check_active(void)
-{
-    if (pympi_mpi_active()) return 0;
-    int fini = 0;
-    MPI_Finalized(&fini);
-    PyErr_SetString(PyExc_RuntimeError, fini ? "MPI is already finalized" : "MPI is not initialized");
-    return -1;
-}
-
 /* The error handler our handles use: errors come back as codes, we raise MPI.Exception. */
 static void set_errors_return(void)
 {

@@ -101,8 +101,6 @@ static inline void pympi_gil_restore(PyThreadState *ts)
 int pympi_mpi_active(void);
 /* Set by the python-mpi launcher before Python starts: the launcher owns MPI init/finalize. */
 extern int pympi_launcher_owns_mpi;
-/* Raise if MPI is not usable (before init or after finalize). */
-int pympi_check_active(void);
 
 /* ---- argument parsing (args.c) ---------------------------------------- */
 /* Parse vectorcall arguments against a NULL-terminated keyword list.
@@ -288,7 +286,6 @@ PyObject *pympi_datatype_new(MPI_Datatype type, unsigned flags);
 PyObject *pympi_info_new(MPI_Info info);
 PyObject *pympi_errhandler_new(MPI_Errhandler eh);
 PyObject *pympi_request_new(PyTypeObject *tp, MPI_Request req, PyObject *buf);
-PyObject *pympi_message_new(MPI_Message msg, PyObject *buf);
 PyObject *pympi_status_new(const MPI_Status *st);
 /* Extent and true extent of a datatype (cached for the named ones); -1 with the error set. */
 typedef struct { MPI_Count lb, extent, true_lb, true_extent; } pympi_extents;
@@ -364,7 +361,6 @@ PyObject *pympi_request_new_msg(PyTypeObject *tp, MPI_Request req, pympi_msg *m)
 MPI_Datatype pympi_format_datatype(const char *format);
 extern PyObject *pympi_BOTTOM, *pympi_IN_PLACE;
 int pympi_is_bottom(PyObject *o);
-int pympi_is_inplace(PyObject *o);
 /* A writable or readable contiguous buffer for a plain object, with a clear error. */
 int pympi_getbuffer(PyObject *obj, Py_buffer *view, int writable);
 PyObject *pympi_memory_from_view(Py_buffer *view);      /* steals the view */
