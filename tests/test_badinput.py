@@ -142,7 +142,9 @@ class TestBadInput(unittest.TestCase):
                     with self.assertRaises(MPI.Exception) as cm:
                         call()
                     self.assertEqual(cm.exception.Get_error_class(), MPI.ERR_TYPE)
-                f.Set_view(0, MPI.BYTE, MPI.DOUBLE_INT.Create_contiguous(1).Commit())
+                t = MPI.DOUBLE_INT.Create_contiguous(1).Commit()
+                f.Set_view(0, MPI.BYTE, t)
+                t.Free()  # the view keeps its own reference (MPI semantics)
             finally:
                 f.Close()
 
