@@ -332,18 +332,18 @@ typedef struct {
  * | [obj, (count, displ), type] | ... (msgbuffer.c has the grammar); returns 0/-1. On success
  * pympi_msg_release() must be called. */
 int pympi_msg_get(PyObject *spec, int role, pympi_msg *m);
+/* PyBuffer_Release that keeps a pending exception (the exporter may run Python code). */
 void pympi_buffer_release(Py_buffer *view);
-PyObject *pympi_msg_keep(pympi_msg *m);
 /* view.internal of a view whose release is only dropping the reference to view.obj (no
- * exporter release function): such a view is kept alive by its object alone. */
-#define PYMPI_PLAIN_VIEW ((void *)&pympi_msg_keep)
+ * exporter release function): such a view is kept alive by its object alone. The value is
+ * an address no exporter can use: that of a function of ours. */
+#define PYMPI_PLAIN_VIEW ((void *)&pympi_buffer_release)
 /* Release the message's buffer (a plain view is only a reference to drop). */
 static inline void pympi_msg_release(pympi_msg *m)
 {
     if (m->view.internal == PYMPI_PLAIN_VIEW) Py_CLEAR(m->view.obj);
     else pympi_buffer_release(&m->view);
 }
-/* PyBuffer_Release that keeps a pending exception (the exporter may run Python code). */
 /* a, b = o for a list or tuple of two items (TypeError/ValueError otherwise); `what` names it. */
 int pympi_unpack_pair(PyObject *o, const char *what, PyObject **a, PyObject **b);
 /* The items of a spec list (a PySequence_Fast) and their number, 2 to 4; -1 with ValueError. */
