@@ -474,7 +474,8 @@ static void check_status(PyStatus st, PyConfig *config)
  * on sys.meta_path answers for "mpi4py" from our directory, and adds the directory of the
  * files the build makes to the package's __path__. */
 static const char package_finder[] =
-    "import sys\n"
+    "import os, sys\n"
+    "parent, built = os.path.normpath(parent), os.path.normpath(built)  # a VPATH build's ../..\n"
     "class PackageFinder:\n"
     "    path_finder = next(f for f in sys.meta_path if getattr(f, '__name__', '') == 'PathFinder')\n"
     "    @classmethod\n"
