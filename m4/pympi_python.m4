@@ -109,6 +109,14 @@ print(" ".join(dict.fromkeys(((v("MODLIBS") or "") + " " + (v("LIBS") or "") + "
       LIBS="$pympi_pya $pympi_pymodlibs $LIBS"; CPPFLAGS="$CPPFLAGS $PYTHON_CFLAGS"; LDFLAGS="$LDFLAGS -no-pie -Wl,-E"
       AC_LINK_IFELSE([AC_LANG_PROGRAM([[#include <Python.h>]], [[return Py_RunMain();]])],
         [PYTHON_EXE_LIBS="-Wc,-no-pie -Wl,-E $pympi_pya $pympi_pymodlibs"; PYTHON_LINKAGE="static ($pympi_pya)"])
+      # An archive that keeps its link-time-optimization sections (a CPython built with
+      # --with-lto; Debian strips them) is linked as CPython links its own executable, with
+      # LTO: that inlining across the interpreter's files is worth about 8 % (bench/README.md).
+      AS_IF([test "$PYTHON_LINKAGE" != shared && grep -a -q '\.gnu\.lto_' "$pympi_pya"], [
+        LDFLAGS="$LDFLAGS -flto -fuse-linker-plugin -flto-partition=none -O3"
+        AC_LINK_IFELSE([AC_LANG_PROGRAM([[#include <Python.h>]], [[return Py_RunMain();]])],
+          [PYTHON_EXE_LIBS="-Wc,-flto -Wc,-fuse-linker-plugin -Wc,-flto-partition=none -Wc,-O3 $PYTHON_EXE_LIBS"
+           PYTHON_LINKAGE="static, link-time optimized ($pympi_pya)"])])
       LIBS=$pympi_save_LIBS; CPPFLAGS=$pympi_save_CPPFLAGS; LDFLAGS=$pympi_save_LDFLAGS])
     AC_MSG_RESULT([$PYTHON_LINKAGE])
     AS_IF([test "$enable_static_python" = yes && test "$PYTHON_LINKAGE" = shared],
