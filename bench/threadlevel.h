@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *bench_init(int *argc, char ***argv)
+static void bench_init(int *argc, char ***argv)
 {
     const char *env = getenv("MPI4PY_RC_THREAD_LEVEL");
     const char *name = env && *env ? env : "multiple";
@@ -16,5 +16,4 @@ static const char *bench_init(int *argc, char ***argv)
                                              : MPI_THREAD_MULTIPLE;
     int provided;
     MPI_Init_thread(argc, argv, want, &provided);
-    return name;
 }
